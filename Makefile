@@ -1,0 +1,19 @@
+# The two everyday commands: `make deploy` and `make test`.
+STACK ?= dev
+# A local state backend (~/.pulumi) unless you point elsewhere.
+export PULUMI_BACKEND_URL ?= file://~
+
+.PHONY: deploy destroy test
+
+deploy:
+	pulumi stack select --create $(STACK)
+	pulumi up --stack $(STACK)
+
+destroy:
+	pulumi destroy --stack $(STACK)
+
+test:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go test ./...
+	cd demo && go vet ./... && go test ./...

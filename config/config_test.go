@@ -1,0 +1,177 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"aks-openai-workload-identity/testtools/mocks"
+)
+
+func valid() Config {
+	return Config{
+		Location: "eastus2", NamePrefix: "scdemo", NodeCount: 1, NodeVMSize: "Standard_D2s_v5",
+		Model: Model{
+			Name: "gpt-5.4-mini", Version: "2026-03-17", Format: "OpenAI",
+			DeploymentName: "gpt-5.4-mini", SkuName: "GlobalStandard", Capacity: 10,
+		},
+		Namespace: "default", ConnectionName: "openaiconn", ClientType: "none",
+		ConnectorWaitSeconds: 180, DemoDeadlineSeconds: 480,
+	}
+}
+
+func TestValidConfigPasses(t *testing.T) {
+	c := valid()
+	if err := c.Validate("p"); err != nil {
+		t.Fatalf("valid config rejected: %v", err)
+	}
+	c.KubernetesVersion, c.ServiceAccountName, c.SecretName = "1.33", "my-sa", "my.secret"
+	c.ConnectionName = "openai.conn2"
+	if err := c.Validate("p"); err != nil {
+		t.Fatalf("valid overrides rejected: %v", err)
+	}
+}
+
+// Each bad value must produce one error naming the key, the value and
+// what is allowed.
+func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
+	cases := []struct {
+		key, value, allowed string
+		mutate              func(*Config)
+	}{
+		{"location", "East US", "programmatic name", func(c *Config) { c.Location = "East US" }},
+		{"location", "", "programmatic name", func(c *Config) { c.Location = "" }},
+		{"namePrefix", "Sc-Demo", "lowercase letters or digits", func(c *Config) { c.NamePrefix = "Sc-Demo" }},
+		{"namePrefix", "averyverylongprefix", "2 to 10", func(c *Config) { c.NamePrefix = "averyverylongprefix" }},
+		{"nodeCount", "0", "from 1 to 100", func(c *Config) { c.NodeCount = 0 }},
+		{"nodeCount", "101", "from 1 to 100", func(c *Config) { c.NodeCount = 101 }},
+		{"nodeVmSize", "D2s_v5", "Standard_D2s_v5", func(c *Config) { c.NodeVMSize = "D2s_v5" }},
+		{"kubernetesVersion", "latest", "1.33", func(c *Config) { c.KubernetesVersion = "latest" }},
+		{"modelName", "GPT 4", "lowercase", func(c *Config) { c.Model.Name = "GPT 4" }},
+		{"modelVersion", "v 1", "2025-04-14", func(c *Config) { c.Model.Version = "v 1" }},
+		{"modelFormat", "Llama", "one of OpenAI", func(c *Config) { c.Model.Format = "Llama" }},
+		{"deploymentName", "my deployment", "letters, digits", func(c *Config) { c.Model.DeploymentName = "my deployment" }},
+		{"deploymentSku", "Premium", "GlobalStandard", func(c *Config) { c.Model.SkuName = "Premium" }},
+		{"deploymentCapacity", "0", "from 1 to 10000", func(c *Config) { c.Model.Capacity = 0 }},
+		{"namespace", "Demo_NS", "Kubernetes namespace", func(c *Config) { c.Namespace = "Demo_NS" }},
+		{"namespace", strings.Repeat("a", 64), "at most 63", func(c *Config) { c.Namespace = strings.Repeat("a", 64) }},
+		{"connectionName", "openai_conn", "sc-<name>-secret", func(c *Config) { c.ConnectionName = "openai_conn" }},
+		{"connectionName", "OpenAI", "lowercase letters and digits", func(c *Config) { c.ConnectionName = "OpenAI" }},
+		{"connectionName", "a..b", "single '.'", func(c *Config) { c.ConnectionName = "a..b" }},
+		{"connectionName", strings.Repeat("a", 62), "at most 61", func(c *Config) { c.ConnectionName = strings.Repeat("a", 62) }},
+		{"clientType", "golang", "one of none, dotnet", func(c *Config) { c.ClientType = "golang" }},
+		{"serviceAccountName", "SC_Account", "Kubernetes name", func(c *Config) { c.ServiceAccountName = "SC_Account" }},
+		{"secretName", "-bad", "Kubernetes name", func(c *Config) { c.SecretName = "-bad" }},
+		{"connectorWaitSeconds", "5", "from 10 to 1800", func(c *Config) { c.ConnectorWaitSeconds = 5 }},
+		{"demoDeadlineSeconds", "30", "from 60 to 3600", func(c *Config) { c.DemoDeadlineSeconds = 30 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
+			c := valid()
+			tc.mutate(&c)
+			err := c.Validate("proj")
+			if err == nil {
+				t.Fatalf("%s=%q accepted", tc.key, tc.value)
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) != 1 {
+				t.Fatalf("want one error line, got %d: %v", len(lines), err)
+			}
+			msg := lines[0]
+			for _, want := range []string{"config proj:" + tc.key + ":", `"` + tc.value + `"`, tc.allowed} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q lacks %q", msg, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSeveralBadValuesAreAllReported(t *testing.T) {
+	c := valid()
+	c.Location, c.NodeCount, c.ClientType = "East US", -1, "x"
+	err := c.Validate("p")
+	if err == nil || len(strings.Split(err.Error(), "\n")) != 3 {
+		t.Fatalf("want three errors, got %v", err)
+	}
+}
+
+func TestConnectorNames(t *testing.T) {
+	c := valid()
+	if got := c.ExpectedSecretName(); got != "sc-openaiconn-secret" {
+		t.Errorf("secret = %q", got)
+	}
+	if got := c.ExpectedServiceAccountName("abc-123"); got != "sc-account-abc-123" {
+		t.Errorf("service account = %q", got)
+	}
+	c.SecretName, c.ServiceAccountName = "mine", "my-sa"
+	if c.ExpectedSecretName() != "mine" || c.ExpectedServiceAccountName("abc") != "my-sa" {
+		t.Errorf("overrides ignored: %q %q", c.ExpectedSecretName(), c.ExpectedServiceAccountName("abc"))
+	}
+}
+
+func load(t *testing.T, values map[string]string) (*Config, error) {
+	t.Helper()
+	full := map[string]string{}
+	for k, v := range values {
+		full["proj:"+k] = v
+	}
+	var cfg *Config
+	var loadErr error
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		cfg, loadErr = Load(ctx)
+		return nil
+	}, pulumi.WithMocks("proj", "dev", &mocks.Mocks{}), func(info *pulumi.RunInfo) { info.Config = full })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, loadErr
+}
+
+func allKeys() map[string]string {
+	return map[string]string{
+		"location": "eastus2", "namePrefix": "scdemo", "nodeCount": "2", "nodeVmSize": "Standard_D2s_v5",
+		"modelName": "gpt-5.4-mini", "modelVersion": "2026-03-17", "modelFormat": "OpenAI",
+		"deploymentName": "chat", "deploymentSku": "GlobalStandard", "deploymentCapacity": "10",
+		"namespace": "demo", "connectionName": "openaiconn", "clientType": "go",
+		"connectorWaitSeconds": "60", "demoDeadlineSeconds": "300",
+	}
+}
+
+func TestLoadReadsEveryKey(t *testing.T) {
+	values := allKeys()
+	values["secretName"] = "override"
+	cfg, err := load(t, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NodeCount != 2 || cfg.Model.DeploymentName != "chat" || cfg.Namespace != "demo" ||
+		cfg.ClientType != "go" || cfg.SecretName != "override" || cfg.ServiceAccountName != "" ||
+		cfg.ConnectorWaitSeconds != 60 || cfg.DemoDeadlineSeconds != 300 || cfg.Model.Capacity != 10 {
+		t.Fatalf("loaded %+v", cfg)
+	}
+}
+
+func TestLoadReportsMissingAndNonNumericKeys(t *testing.T) {
+	values := allKeys()
+	delete(values, "location")
+	values["nodeCount"] = "two"
+	_, err := load(t, values)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"config location: missing", "Pulumi.yaml", `config nodeCount: "two" is not a whole number`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestLoadValidates(t *testing.T) {
+	values := allKeys()
+	values["clientType"] = "cobol"
+	if _, err := load(t, values); err == nil || !strings.Contains(err.Error(), "config proj:clientType") {
+		t.Fatalf("got %v", err)
+	}
+}

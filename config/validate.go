@@ -1,0 +1,113 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var (
+	// Azure's programmatic region names: eastus2, swedencentral, ...
+	locationPattern = regexp.MustCompile(`^[a-z][a-z0-9]{2,29}$`)
+	// The prefix ends up inside a registry name (alphanumeric only) and an
+	// OpenAI subdomain, so only lowercase letters and digits work in both.
+	namePrefixPattern = regexp.MustCompile(`^[a-z][a-z0-9]{1,9}$`)
+	vmSizePattern     = regexp.MustCompile(`^Standard_[A-Za-z][A-Za-z0-9_-]{1,40}$`)
+	k8sVersionPattern = regexp.MustCompile(`^[1-9][0-9]*\.[0-9]+(\.[0-9]+)?$`)
+	// Model names and versions as Azure lists them: gpt-4.1-mini, 2025-04-14.
+	modelNamePattern    = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,63}$`)
+	modelVersionPattern = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.-]{0,31}$`)
+	// Deployment names: letters, digits, '-', '_', '.', at most 64.
+	deploymentNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$`)
+	// A Kubernetes namespace is an RFC 1123 label.
+	dnsLabelPattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	// An RFC 1123 subdomain: what service account and secret names must be.
+	dnsSubdomainPattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	// Service Connector accepts letters, digits, '.' and '_' (at most 61);
+	// the secret it derives, sc-<name>-secret, must also be a Kubernetes
+	// name, which rules out '_' and capitals. What remains is the overlap.
+	connectionNamePattern = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9]+)*$`)
+)
+
+// Closed sets, from Azure's documentation and the azure-native schema.
+var (
+	deploymentSkus = []string{"Standard", "GlobalStandard", "DataZoneStandard", "ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"}
+	modelFormats   = []string{"OpenAI"}
+	// servicelinker ClientType enum of azure-native 2.92.0.
+	clientTypes = []string{"none", "dotnet", "java", "python", "go", "php", "ruby", "django", "nodejs", "springBoot", "kafka-springBoot", "dapr"}
+)
+
+// Validate checks every value and reports each bad one as
+// "config <project>:<key>: <value> ... <what is allowed>".
+func (c *Config) Validate(project string) error {
+	v := validator{project: project}
+
+	v.match("location", c.Location, locationPattern, "an Azure region's programmatic name in lowercase, such as eastus2 or swedencentral (`az account list-locations -o table`)")
+	v.match("namePrefix", c.NamePrefix, namePrefixPattern, "2 to 10 lowercase letters or digits, starting with a letter")
+	v.between("nodeCount", c.NodeCount, 1, 100)
+	v.match("nodeVmSize", c.NodeVMSize, vmSizePattern, "an Azure VM size such as Standard_D2s_v5 (`az vm list-sizes -l <location>`)")
+	if c.KubernetesVersion != "" {
+		v.match("kubernetesVersion", c.KubernetesVersion, k8sVersionPattern, "empty (AKS's default) or a version such as 1.33 or 1.33.2 (`az aks get-versions -l <location>`)")
+	}
+
+	v.match("modelName", c.Model.Name, modelNamePattern, "a model name in lowercase such as gpt-4.1-mini (`az cognitiveservices model list -l <location>`)")
+	v.match("modelVersion", c.Model.Version, modelVersionPattern, "a model version such as 2025-04-14")
+	v.oneOf("modelFormat", c.Model.Format, modelFormats)
+	v.match("deploymentName", c.Model.DeploymentName, deploymentNamePattern, "2 to 64 letters, digits, '.', '-' or '_'")
+	v.oneOf("deploymentSku", c.Model.SkuName, deploymentSkus)
+	v.between("deploymentCapacity", c.Model.Capacity, 1, 10000)
+
+	v.match("namespace", c.Namespace, dnsLabelPattern, "a Kubernetes namespace: lowercase letters, digits and '-', starting and ending alphanumeric")
+	v.maxLen("namespace", c.Namespace, 63)
+	v.match("connectionName", c.ConnectionName, connectionNamePattern, "lowercase letters and digits, optionally in parts joined by single '.', so that Service Connector's secret name "+SecretNameFor("<name>")+" is a valid Kubernetes name")
+	// 61 is Service Connector's limit; the secret adds 10 characters, well under 253.
+	v.maxLen("connectionName", c.ConnectionName, 61)
+	v.oneOf("clientType", c.ClientType, clientTypes)
+	if c.ServiceAccountName != "" {
+		v.match("serviceAccountName", c.ServiceAccountName, dnsSubdomainPattern, "empty (Service Connector's convention "+ServiceAccountNameFor("<identity client id>")+") or a Kubernetes name: lowercase letters, digits, '-' and '.'")
+		v.maxLen("serviceAccountName", c.ServiceAccountName, 253)
+	}
+	if c.SecretName != "" {
+		v.match("secretName", c.SecretName, dnsSubdomainPattern, "empty (Service Connector's convention "+SecretNameFor("<connectionName>")+") or a Kubernetes name: lowercase letters, digits, '-' and '.'")
+		v.maxLen("secretName", c.SecretName, 253)
+	}
+	v.between("connectorWaitSeconds", c.ConnectorWaitSeconds, 10, 1800)
+	v.between("demoDeadlineSeconds", c.DemoDeadlineSeconds, 60, 3600)
+
+	return errors.Join(v.errs...)
+}
+
+type validator struct {
+	project string
+	errs    []error
+}
+
+func (v *validator) fail(key string, value any, allowed string) {
+	v.errs = append(v.errs, fmt.Errorf("config %s:%s: %q is not allowed; use %s", v.project, key, fmt.Sprint(value), allowed))
+}
+
+func (v *validator) match(key, value string, re *regexp.Regexp, allowed string) {
+	if !re.MatchString(value) {
+		v.fail(key, value, allowed)
+	}
+}
+
+func (v *validator) maxLen(key, value string, n int) {
+	if len(value) > n {
+		v.fail(key, value, fmt.Sprintf("at most %d characters (it has %d)", n, len(value)))
+	}
+}
+
+func (v *validator) between(key string, value, lo, hi int) {
+	if value < lo || value > hi {
+		v.fail(key, value, fmt.Sprintf("a whole number from %d to %d", lo, hi))
+	}
+}
+
+func (v *validator) oneOf(key, value string, allowed []string) {
+	if !slices.Contains(allowed, value) {
+		v.fail(key, value, "one of "+strings.Join(allowed, ", "))
+	}
+}

@@ -1,0 +1,166 @@
+package infra
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// BuildContext is a directory packed as a tar.gz the same way every time,
+// so its hash changes only when a file that goes into the image changes.
+type BuildContext struct {
+	Tarball []byte
+	// Hash is the sha256 of Tarball in hex; its head tags the image.
+	Hash string
+	// Files lists what was packed, in order.
+	Files []string
+	// Dockerfile is the packed Dockerfile's text.
+	Dockerfile string
+}
+
+// BaseImage is the image of the Dockerfile's first FROM line.
+func (b *BuildContext) BaseImage() (string, error) {
+	for _, line := range strings.Split(b.Dockerfile, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && strings.EqualFold(f[0], "FROM") {
+			img := f[1]
+			if strings.HasPrefix(img, "--platform=") && len(f) >= 3 {
+				img = f[2]
+			}
+			return img, nil
+		}
+	}
+	return "", fmt.Errorf("the demo app's Dockerfile has no FROM line")
+}
+
+// PackBuildContext packs dir for an image build. Tests, dotfiles and what
+// .dockerignore names stay out, so editing a test does not rebuild the image.
+func PackBuildContext(dir string) (*BuildContext, error) {
+	ignore, err := readDockerignore(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		name := d.Name()
+		// Docker sends the Dockerfile even when .dockerignore names it.
+		if !d.IsDir() && rel != "Dockerfile" && ignored(ignore, filepath.ToSlash(rel)) {
+			return nil
+		}
+		if rel != "." && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if name == "testdata" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(name, "_test.go") || !d.Type().IsRegular() {
+			return nil
+		}
+		files = append(files, filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("packing the demo app's source %s: %w", dir, err)
+	}
+	if !slices.Contains(files, "Dockerfile") {
+		return nil, fmt.Errorf("packing the demo app's source %s: no Dockerfile there", dir)
+	}
+	slices.Sort(files)
+
+	ctx := &BuildContext{Files: files}
+	var buf bytes.Buffer
+	gz, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	tw := tar.NewWriter(gz)
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
+		if err != nil {
+			return nil, err
+		}
+		if f == "Dockerfile" {
+			ctx.Dockerfile = string(data)
+		}
+		// Fixed mode, owner and time: only content decides the bytes.
+		hdr := &tar.Header{Name: f, Mode: 0o644, Size: int64(len(data)), Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := gz.Close(); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	ctx.Tarball, ctx.Hash = buf.Bytes(), hex.EncodeToString(sum[:])
+	return ctx, nil
+}
+
+// readDockerignore reads dir/.dockerignore, if any.
+func readDockerignore(dir string) ([]ignoreRule, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ".dockerignore"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var rules []ignoreRule
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r := ignoreRule{}
+		if r.pattern, r.except = strings.CutPrefix(line, "!"); r.except {
+			r.pattern = strings.TrimSpace(r.pattern)
+		}
+		r.pattern = strings.Trim(path.Clean(filepath.ToSlash(r.pattern)), "/")
+		rules = append(rules, r)
+	}
+	return rules, nil
+}
+
+// ignoreRule is one .dockerignore line; except marks a '!' line.
+type ignoreRule struct {
+	pattern string
+	except  bool
+}
+
+// ignored applies the rules as Docker does: the last rule that matches the
+// file, or one of the folders it is in, decides.
+func ignored(rules []ignoreRule, rel string) bool {
+	out := false
+	for _, r := range rules {
+		for p := rel; p != "."; p = path.Dir(p) {
+			if ok, _ := path.Match(r.pattern, p); ok {
+				out = !r.except
+				break
+			}
+		}
+	}
+	return out
+}

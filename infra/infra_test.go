@@ -1,0 +1,445 @@
+package infra
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"aks-openai-workload-identity/testtools/mocks"
+)
+
+// prop walks a property map by keys.
+func prop(m resource.PropertyMap, path ...string) resource.PropertyValue {
+	var v resource.PropertyValue = resource.NewProperty(m)
+	for _, k := range path {
+		if v.IsSecret() {
+			v = v.SecretValue().Element
+		}
+		if !v.IsObject() {
+			return resource.PropertyValue{}
+		}
+		v = v.ObjectValue()[resource.PropertyKey(k)]
+	}
+	return v
+}
+
+func propStr(m resource.PropertyMap, path ...string) string {
+	v := prop(m, path...)
+	if v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
+
+func runInfra(t *testing.T, m *mocks.Mocks, body func(ctx *pulumi.Context, rg *ResourceGroup) error) error {
+	t.Helper()
+	return mocks.Run(m, nil, func(ctx *pulumi.Context) error {
+		rg, err := NewResourceGroup(ctx, "scdemo", ResourceGroupArgs{Location: "eastus2", Tags: map[string]string{"stack": "dev"}})
+		if err != nil {
+			return err
+		}
+		return body(ctx, rg)
+	})
+}
+
+func TestGlobalNamesDeriveFromTheGroupsGeneratedName(t *testing.T) {
+	m := &mocks.Mocks{}
+	err := runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
+		if _, err := NewRegistry(ctx, "scdemo-acr", RegistryArgs{ResourceGroup: rg, NamePrefix: "scdemo", AnonymousPull: true}); err != nil {
+			return err
+		}
+		_, err := NewOpenAI(ctx, "scdemo-openai", OpenAIArgs{ResourceGroup: rg, NamePrefix: "scdemo", Model: testModel})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgName := propStr(m.One(t.Fatalf, "azure-native:resources:ResourceGroup").Outputs, "name")
+	suffix := UniqueSuffix(rgName)
+	if !regexp.MustCompile(`^[0-9a-f]{8}$`).MatchString(suffix) {
+		t.Fatalf("suffix %q", suffix)
+	}
+	reg := m.One(t.Fatalf, "azure-native:containerregistry/v20230101preview:Registry")
+	if got := propStr(reg.Inputs, "registryName"); got != "scdemoacr"+suffix || !regexp.MustCompile(`^[a-zA-Z0-9]{5,50}$`).MatchString(got) {
+		t.Errorf("registry name %q", got)
+	}
+	acct := m.One(t.Fatalf, "azure-native:cognitiveservices:Account")
+	if got := propStr(acct.Inputs, "properties", "customSubDomainName"); got != "scdemo-oai-"+suffix || got != propStr(acct.Inputs, "accountName") {
+		t.Errorf("subdomain %q, account %q", got, propStr(acct.Inputs, "accountName"))
+	}
+	// A new group (after destroy, or another stack) gets new names.
+	if UniqueSuffix(rgName+"x") == suffix || UniqueSuffix(rgName) != suffix {
+		t.Error("suffix is not a stable function of the group's name")
+	}
+}
+
+var testModel = ModelArgs{Name: "gpt-5.4-mini", Version: "2026-03-17", Format: "OpenAI", DeploymentName: "chat", SkuName: "GlobalStandard", Capacity: 7}
+
+func TestClusterEnablesWorkloadIdentityAndReturnsASecretKubeconfig(t *testing.T) {
+	m := &mocks.Mocks{}
+	err := runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
+		c, err := NewCluster(ctx, "scdemo-aks", ClusterArgs{ResourceGroup: rg, NodeCount: 3, NodeVMSize: "Standard_D4s_v5", KubernetesVersion: "1.33"})
+		if err != nil {
+			return err
+		}
+		kc := mocks.Await(t, ctx, c.Kubeconfig)
+		if kc.Value != mocks.Kubeconfig || !kc.Secret {
+			t.Errorf("kubeconfig %q secret=%v", kc.Value, kc.Secret)
+		}
+		if iss := mocks.Await(t, ctx, c.OIDCIssuerURL); !strings.HasPrefix(iss.Value.(string), "https://") {
+			t.Errorf("issuer %v", iss.Value)
+		}
+		if obj := mocks.Await(t, ctx, c.KubeletObjectID); obj.Value == "" {
+			t.Error("no kubelet object id")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := m.One(t.Fatalf, "azure-native:containerservice:ManagedCluster").Inputs
+	checks := map[string]any{
+		"identity.type": "SystemAssigned", "oidcIssuerProfile.enabled": true,
+		"securityProfile.workloadIdentity.enabled": true, "kubernetesVersion": "1.33", "enableRBAC": true,
+	}
+	for path, want := range checks {
+		if got := prop(in, strings.Split(path, ".")...).V; got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+	pools := in["agentPoolProfiles"].ArrayValue()
+	if len(pools) != 1 {
+		t.Fatalf("pools %v", pools)
+	}
+	pool := pools[0].ObjectValue()
+	if pool["count"].NumberValue() != 3 || pool["vmSize"].StringValue() != "Standard_D4s_v5" || pool["mode"].StringValue() != "System" {
+		t.Errorf("pool %v", pool)
+	}
+	var listed bool
+	for _, c := range m.Calls() {
+		if c.Token == "azure-native:containerservice:listManagedClusterUserCredentials" {
+			listed = c.Args["resourceName"].StringValue() == "scdemo-aksa1b2c3d4"
+		}
+	}
+	if !listed {
+		t.Error("kubeconfig not listed for the cluster")
+	}
+}
+
+func TestDecodeKubeconfigErrors(t *testing.T) {
+	if _, err := decodeKubeconfig(nil); err == nil || !strings.Contains(err.Error(), "no user kubeconfig") {
+		t.Errorf("empty: %v", err)
+	}
+}
+
+func TestOpenAIIsKeylessWithTheConfiguredDeployment(t *testing.T) {
+	m := &mocks.Mocks{}
+	err := runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
+		o, err := NewOpenAI(ctx, "scdemo-openai", OpenAIArgs{ResourceGroup: rg, NamePrefix: "scdemo", Model: testModel})
+		if err != nil {
+			return err
+		}
+		ep := mocks.Await(t, ctx, o.Endpoint).Value.(string)
+		if !regexp.MustCompile(`^https://scdemo-oai-[0-9a-f]{8}\.openai\.azure\.com/$`).MatchString(ep) {
+			t.Errorf("endpoint %q", ep)
+		}
+		if d := mocks.Await(t, ctx, o.DeploymentName).Value; d != "chat" {
+			t.Errorf("deployment %v", d)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := m.One(t.Fatalf, "azure-native:cognitiveservices:Account").Inputs
+	if propStr(acct, "kind") != "OpenAI" || propStr(acct, "sku", "name") != "S0" ||
+		prop(acct, "properties", "disableLocalAuth").V != true || propStr(acct, "location") != "eastus2" {
+		t.Errorf("account %v", acct)
+	}
+	dep := m.One(t.Fatalf, "azure-native:cognitiveservices:Deployment")
+	want := map[string]any{
+		"deploymentName": "chat", "sku.name": "GlobalStandard", "sku.capacity": 7.0,
+		"properties.model.format": "OpenAI", "properties.model.name": "gpt-5.4-mini",
+		"properties.model.version": "2026-03-17", "properties.versionUpgradeOption": "NoAutoUpgrade",
+	}
+	for path, w := range want {
+		if got := prop(dep.Inputs, strings.Split(path, ".")...).V; got != w {
+			t.Errorf("deployment %s = %v, want %v", path, got, w)
+		}
+	}
+	if propStr(dep.Inputs, "accountName") != propStr(acct, "accountName") {
+		t.Error("deployment is not on the account")
+	}
+}
+
+func TestRegistryIsStandardWithoutAdminUser(t *testing.T) {
+	for _, anonymous := range []bool{true, false} {
+		m := &mocks.Mocks{}
+		err := runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
+			_, err := NewRegistry(ctx, "scdemo-acr", RegistryArgs{ResourceGroup: rg, NamePrefix: "scdemo", AnonymousPull: anonymous})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := m.One(t.Fatalf, "azure-native:containerregistry/v20230101preview:Registry").Inputs
+		if propStr(in, "sku", "name") != "Standard" || in["adminUserEnabled"].V != false || in["anonymousPullEnabled"].V != anonymous {
+			t.Errorf("anonymous=%v: registry %v", anonymous, in)
+		}
+	}
+}
+
+func writeApp(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+var app = map[string]string{
+	"Dockerfile":  "# syntax\nFROM --platform=linux/amd64 mcr.microsoft.com/oss/go/microsoft/golang:1.26 AS build\nFROM scratch\n",
+	"main.go":     "package main\nfunc main() {}\n",
+	"go.mod":      "module demo\n",
+	"run_test.go": "package main\n",
+	".env":        "SECRET=1\n",
+}
+
+func TestImageBuildsInsideACRAndPinsTheDigest(t *testing.T) {
+	bc, err := PackBuildContext(writeApp(t, app))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &mocks.Mocks{}
+	err = runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
+		reg, err := NewRegistry(ctx, "scdemo-acr", RegistryArgs{ResourceGroup: rg, NamePrefix: "scdemo"})
+		if err != nil {
+			return err
+		}
+		img, err := NewImage(ctx, "scdemo-image", ImageArgs{ResourceGroup: rg, Registry: reg, Context: bc, Repository: "demo"})
+		if err != nil {
+			return err
+		}
+		ref := mocks.Await(t, ctx, img.Ref).Value.(string)
+		if !regexp.MustCompile(`^scdemoacr[0-9a-f]{8}\.azurecr\.io/demo@` + mocks.ImageDigest + `$`).MatchString(ref) {
+			t.Errorf("ref %q", ref)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := m.One(t.Fatalf, "azure-native:containerregistry:TaskRun").Inputs
+	if propStr(run, "forceUpdateTag") != bc.Hash[:16] || propStr(run, "runRequest", "type") != "EncodedTaskRunRequest" ||
+		propStr(run, "runRequest", "platform", "os") != "Linux" {
+		t.Errorf("task run %v", run)
+	}
+	task, err := base64.StdEncoding.DecodeString(propStr(run, "runRequest", "encodedTaskContent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := regexp.MustCompile(`SOURCE_TGZ=(\S+)`).FindStringSubmatch(string(task))
+	if src == nil {
+		t.Fatalf("task carries no source:\n%s", task)
+	}
+	if raw, _ := base64.StdEncoding.DecodeString(src[1]); string(raw) != string(bc.Tarball) {
+		t.Error("the source in the task is not the packed context")
+	}
+	for _, want := range []string{
+		"version: v1.1.0",
+		"cmd: mcr.microsoft.com/oss/go/microsoft/golang:1.26 sh -c",
+		"build: -t {{.Run.Registry}}/demo:" + bc.Hash[:16] + " -f Dockerfile .",
+		"push:\n      - {{.Run.Registry}}/demo:" + bc.Hash[:16],
+	} {
+		if !strings.Contains(string(task), want) {
+			t.Errorf("task lacks %q:\n%s", want, task)
+		}
+	}
+}
+
+func TestFailedACRRunFailsWithRunIDAndLogCommand(t *testing.T) {
+	bc, err := PackBuildContext(writeApp(t, app))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &mocks.Mocks{RunStatus: "Failed"}
+	var refErr error
+	err = runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
+		reg, err := NewRegistry(ctx, "scdemo-acr", RegistryArgs{ResourceGroup: rg, NamePrefix: "scdemo"})
+		if err != nil {
+			return err
+		}
+		img, err := NewImage(ctx, "scdemo-image", ImageArgs{ResourceGroup: rg, Registry: reg, Context: bc, Repository: "demo"})
+		if err != nil {
+			return err
+		}
+		refErr = mocks.AwaitErr(ctx.Context(), img.Ref)
+		return nil
+	})
+	if refErr == nil {
+		t.Fatalf("failed run accepted (run err %v)", err)
+	}
+	for _, want := range []string{`run ca1 ended "Failed"`, "failed to build step build", "az acr task logs --registry scdemoacr", "--run-id ca1"} {
+		if !strings.Contains(refErr.Error(), want) {
+			t.Errorf("error %q lacks %q", refErr, want)
+		}
+	}
+}
+
+func TestBuildContextChangesOnlyWithTheImagesSource(t *testing.T) {
+	pack := func(files map[string]string) *BuildContext {
+		t.Helper()
+		bc, err := PackBuildContext(writeApp(t, files))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bc
+	}
+	with := func(k, v string) map[string]string {
+		c := map[string]string{}
+		for a, b := range app {
+			c[a] = b
+		}
+		c[k] = v
+		return c
+	}
+	base := pack(app)
+	if strings.Join(base.Files, ",") != "Dockerfile,go.mod,main.go" {
+		t.Errorf("packed %v", base.Files)
+	}
+	if pack(app).Hash != base.Hash {
+		t.Error("same source, different hash")
+	}
+	if pack(with("run_test.go", "package main // changed\n")).Hash != base.Hash {
+		t.Error("a test edit changed the image hash")
+	}
+	if pack(with("main.go", "package main\nfunc main() { println() }\n")).Hash == base.Hash {
+		t.Error("a source edit kept the hash")
+	}
+	if img, err := base.BaseImage(); err != nil || img != "mcr.microsoft.com/oss/go/microsoft/golang:1.26" {
+		t.Errorf("base image %q %v", img, err)
+	}
+	if _, err := PackBuildContext(writeApp(t, map[string]string{"main.go": "package main\n"})); err == nil || !strings.Contains(err.Error(), "no Dockerfile") {
+		t.Errorf("no Dockerfile: %v", err)
+	}
+}
+
+func TestBuildContextHonoursDockerignore(t *testing.T) {
+	files := map[string]string{
+		"Dockerfile":    "FROM scratch\n",
+		".dockerignore": "# allow-list\n*\n!go.mod\n!*.go\n*_test.go\n",
+		"main.go":       "package main\n",
+		"go.mod":        "module x\n",
+		"demo":          "a built binary",
+		"README.md":     "docs",
+		"sub/x.go":      "package sub\n",
+	}
+	bc, err := PackBuildContext(writeApp(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(bc.Files, ","); got != "Dockerfile,go.mod,main.go" {
+		t.Errorf("packed %s", got)
+	}
+}
+
+func TestOversizedSourceIsRefusedBeforeAnythingIsCreated(t *testing.T) {
+	big := make([]byte, 200<<10)
+	for i := range big {
+		big[i] = byte(i*7919%251) ^ byte(i>>8)
+	}
+	files := map[string]string{"Dockerfile": "FROM scratch\n", "blob.bin": string(big)}
+	bc, err := PackBuildContext(writeApp(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = runInfra(t, &mocks.Mocks{}, func(ctx *pulumi.Context, rg *ResourceGroup) error {
+		_, err := NewImage(ctx, "scdemo-image", ImageArgs{ResourceGroup: rg, Registry: &Registry{}, Context: bc, Repository: "demo"})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "at most 96 KiB") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestIdentityExposesItsIDs(t *testing.T) {
+	m := &mocks.Mocks{}
+	err := runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
+		id, err := NewIdentity(ctx, "scdemo-identity", IdentityArgs{ResourceGroup: rg})
+		if err != nil {
+			return err
+		}
+		for _, o := range []pulumi.StringOutput{id.ClientID, id.PrincipalID, id.TenantID} {
+			if v := mocks.Await(t, ctx, o).Value; !regexp.MustCompile(`^[0-9a-f-]{36}$`).MatchString(v.(string)) {
+				t.Errorf("id %v", v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if propStr(m.One(t.Fatalf, "azure-native:managedidentity:UserAssignedIdentity").Inputs, "location") != "eastus2" {
+		t.Error("identity not in the group's region")
+	}
+}
+
+func TestConnectionIsTheTutorialsLinker(t *testing.T) {
+	m := &mocks.Mocks{}
+	err := runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
+		id, err := NewIdentity(ctx, "scdemo-identity", IdentityArgs{ResourceGroup: rg})
+		if err != nil {
+			return err
+		}
+		_, err = NewConnection(ctx, "scdemo-connection", ConnectionArgs{
+			ClusterID:        pulumi.String("/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/c"),
+			TargetID:         pulumi.String("/subscriptions/s/resourceGroups/g/providers/Microsoft.CognitiveServices/accounts/a"),
+			IdentityClientID: id.ClientID,
+			ConnectionName:   "openaiconn",
+			Namespace:        "demo",
+			ClientType:       "none",
+			DependsOn:        []pulumi.Resource{id.Resource},
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientID := propStr(m.One(t.Fatalf, "azure-native:managedidentity:UserAssignedIdentity").Outputs, "clientId")
+	l := m.One(t.Fatalf, "azure-native:servicelinker:Linker")
+	want := map[string]any{
+		"resourceUri":             "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/c",
+		"linkerName":              "openaiconn",
+		"targetService.type":      "AzureResource",
+		"targetService.id":        "/subscriptions/s/resourceGroups/g/providers/Microsoft.CognitiveServices/accounts/a",
+		"authInfo.authType":       "userAssignedIdentity",
+		"authInfo.clientId":       clientID,
+		"authInfo.subscriptionId": mocks.SubscriptionID,
+		"clientType":              "none",
+		"scope":                   "demo",
+	}
+	for path, w := range want {
+		if got := prop(l.Inputs, strings.Split(path, ".")...).V; got != w {
+			t.Errorf("linker %s = %v, want %v", path, got, w)
+		}
+	}
+	if len(l.Inputs) != 6 {
+		t.Errorf("linker sends more than the tutorial: %v", l.Inputs)
+	}
+	if !l.DependsOn("azure-native:managedidentity:UserAssignedIdentity", "scdemo-identity") {
+		t.Errorf("linker deps %v", l.Dependencies)
+	}
+}

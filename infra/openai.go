@@ -1,0 +1,105 @@
+package infra
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"aks-openai-workload-identity/infra/azapi"
+)
+
+// OpenAIArgs configures an OpenAI account and its model deployment.
+type OpenAIArgs struct {
+	ResourceGroup *ResourceGroup
+	// NamePrefix starts the account name and custom subdomain.
+	NamePrefix string
+	Model      ModelArgs
+}
+
+// ModelArgs is the model deployment.
+type ModelArgs struct {
+	Name           string
+	Version        string
+	Format         string
+	DeploymentName string
+	SkuName        string
+	// Capacity is in units of 1,000 tokens per minute.
+	Capacity int
+}
+
+// OpenAI is an Azure OpenAI account that accepts only Entra tokens, and one
+// model deployment on it.
+type OpenAI struct {
+	pulumi.ResourceState
+
+	AccountName    pulumi.StringOutput
+	ID             pulumi.IDOutput
+	Endpoint       pulumi.StringOutput
+	DeploymentName pulumi.StringOutput
+	// Account and Deployment are the resources themselves, for resources
+	// that must wait on them rather than on this component.
+	Account    *azapi.Account
+	Deployment *azapi.Deployment
+}
+
+// NewOpenAI creates the account and the deployment.
+func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi.ResourceOption) (*OpenAI, error) {
+	c := &OpenAI{}
+	if err := ctx.RegisterComponentResource(typePrefix+"OpenAI", name, c, opts...); err != nil {
+		return nil, err
+	}
+	rg := args.ResourceGroup
+	// The subdomain is global and stays reserved while a deleted account is
+	// soft-deleted (48 h), so it comes from the group's fresh suffix.
+	subdomain := rg.UniqueSuffix.ApplyT(func(s string) string {
+		return OpenAISubdomain(args.NamePrefix, s)
+	}).(pulumi.StringOutput)
+	account, err := azapi.NewAccount(ctx, name, azapi.AccountArgs{
+		ResourceGroupName: rg.Name,
+		AccountName:       subdomain,
+		Location:          pulumi.String(rg.Location),
+		Kind:              pulumi.String("OpenAI"),
+		Sku:               &azapi.Sku{Name: pulumi.String("S0")},
+		Properties: &azapi.AccountProperties{
+			CustomSubDomainName: subdomain,
+			// Keyless: API keys are refused, only Entra tokens work.
+			DisableLocalAuth:    pulumi.Bool(true),
+			PublicNetworkAccess: pulumi.String("Enabled"),
+		},
+		Tags: rg.Tags,
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	m := args.Model
+	deployment, err := azapi.NewDeployment(ctx, name+"-"+m.DeploymentName, azapi.DeploymentArgs{
+		ResourceGroupName: rg.Name,
+		AccountName:       account.Name,
+		DeploymentName:    pulumi.String(m.DeploymentName),
+		Sku:               &azapi.Sku{Name: pulumi.String(m.SkuName), Capacity: pulumi.Int(m.Capacity)},
+		Properties: &azapi.DeploymentProperties{
+			Model: &azapi.DeploymentModel{
+				Format:  pulumi.String(m.Format),
+				Name:    pulumi.String(m.Name),
+				Version: pulumi.String(m.Version),
+			},
+			// A pinned version keeps `pulumi preview` honest: Azure would
+			// otherwise upgrade the model behind the program's back.
+			VersionUpgradeOption: pulumi.String("NoAutoUpgrade"),
+		},
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	c.Account, c.Deployment = account, deployment
+	c.AccountName = account.Name
+	c.ID = account.ID()
+	c.Endpoint = account.Properties.Endpoint()
+	c.DeploymentName = deployment.Name
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"accountName": c.AccountName, "endpoint": c.Endpoint, "deploymentName": c.DeploymentName,
+	})
+}
+
+// OpenAISubdomain is the account's name and custom subdomain.
+func OpenAISubdomain(prefix, suffix string) string {
+	return prefix + "-oai-" + suffix
+}

@@ -1,0 +1,171 @@
+package k8s
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	batchv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/batch/v1"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// DemoJobName is the tutorial's workload name.
+const DemoJobName = "sc-demo-openai-identity"
+
+// DemoArgs configures the demo workload.
+type DemoArgs struct {
+	Namespace string
+	// ServiceAccountName and SecretName are the objects Service Connector
+	// creates; the pod runs as the one and reads the other.
+	ServiceAccountName pulumi.StringInput
+	SecretName         string
+	// Image is the exact image reference that was built (repo@digest).
+	Image          pulumi.StringInput
+	Endpoint       pulumi.StringInput
+	DeploymentName pulumi.StringInput
+	// Kubeconfig lets the program wait for Service Connector's objects.
+	Kubeconfig pulumi.StringInput
+	// DependsOn are the custom resources the workload needs first (the
+	// Service Connector link itself, not a component wrapping it).
+	DependsOn []pulumi.Resource
+	// ConnectorWait bounds the wait for Service Connector's objects;
+	// Deadline bounds the whole Job, auth retries included.
+	ConnectorWait time.Duration
+	Deadline      time.Duration
+	// ConfigPrefix names config keys in errors, e.g. "myproject:".
+	ConfigPrefix string
+	// Check replaces WaitForConnectorObjects (tests).
+	Check ConnectorCheck
+}
+
+// Demo is the Job that proves the connection: it runs once per image or
+// setting change, and `pulumi up` succeeds only if it completes.
+type Demo struct {
+	pulumi.ResourceState
+
+	JobName            pulumi.StringOutput
+	ServiceAccountName pulumi.StringOutput
+	SecretName         pulumi.StringOutput
+	// LogCommand shows the demo's output.
+	LogCommand pulumi.StringOutput
+	Job        *batchv1.Job
+}
+
+// NewDemo waits for Service Connector's service account and secret, then
+// runs the demo Job and waits for it to complete.
+func NewDemo(ctx *pulumi.Context, name string, args DemoArgs, opts ...pulumi.ResourceOption) (*Demo, error) {
+	c := &Demo{}
+	if err := ctx.RegisterComponentResource(typePrefix+"Demo", name, c, opts...); err != nil {
+		return nil, err
+	}
+	check := args.Check
+	if check == nil {
+		check = WaitForConnectorObjects
+	}
+	// The names come out of the wait, so the Job is declared only once
+	// they exist. The kubeconfig makes the result secret; names are not.
+	ready := pulumi.Unsecret(pulumi.All(args.Kubeconfig, args.ServiceAccountName).ApplyTWithContext(ctx.Context(),
+		func(goctx context.Context, v []any) (string, error) {
+			sa := v[1].(string)
+			if ctx.DryRun() {
+				return sa, nil
+			}
+			err := check(goctx, ConnectorObjects{
+				Kubeconfig: v[0].(string), Namespace: args.Namespace,
+				ServiceAccount: sa, Secret: args.SecretName,
+				Timeout: args.ConnectorWait, ConfigPrefix: args.ConfigPrefix,
+			})
+			return sa, err
+		})).(pulumi.StringOutput)
+
+	deadline := int(args.Deadline.Seconds())
+	// Two pod attempts fit in the deadline; each retries 401/403 for half
+	// of it less a margin, since a new role assignment takes minutes.
+	retry := (deadline - 60) / 2
+	job, err := batchv1.NewJob(ctx, name, &batchv1.JobArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name:      pulumi.String(DemoJobName),
+			Namespace: pulumi.String(args.Namespace),
+			Labels:    pulumi.StringMap{"app": pulumi.String(DemoJobName)},
+			Annotations: pulumi.StringMap{
+				// A failed Job is replaced, so the next `up` runs it again.
+				"pulumi.com/replaceUnready": pulumi.String("true"),
+			},
+		},
+		Spec: &batchv1.JobSpecArgs{
+			BackoffLimit:          pulumi.Int(1),
+			ActiveDeadlineSeconds: pulumi.Int(deadline),
+			Template: &corev1.PodTemplateSpecArgs{
+				Metadata: &metav1.ObjectMetaArgs{
+					Labels: pulumi.StringMap{
+						"app": pulumi.String(DemoJobName),
+						// The workload identity webhook injects the token
+						// file and AZURE_* variables only into labelled pods.
+						"azure.workload.identity/use": pulumi.String("true"),
+					},
+				},
+				Spec: podSpec(args, ready, retry),
+			},
+		},
+	}, pulumi.Parent(c), pulumi.DependsOn(args.DependsOn),
+		// The Job fails by itself at its deadline; Pulumi's wait ends then.
+		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: fmt.Sprintf("%ds", deadline+60), Update: fmt.Sprintf("%ds", deadline+60)}))
+	if err != nil {
+		return nil, err
+	}
+	c.Job = job
+	c.JobName = job.Metadata.Name().Elem()
+	c.ServiceAccountName = ready
+	c.SecretName = pulumi.String(args.SecretName).ToStringOutput()
+	c.LogCommand = pulumi.Sprintf("kubectl logs --namespace %s job/%s", args.Namespace, DemoJobName)
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"jobName": c.JobName, "serviceAccountName": c.ServiceAccountName, "secretName": c.SecretName,
+	})
+}
+
+func podSpec(args DemoArgs, serviceAccount pulumi.StringOutput, retrySeconds int) *corev1.PodSpecArgs {
+	return &corev1.PodSpecArgs{
+		ServiceAccountName: serviceAccount,
+		RestartPolicy:      pulumi.String("Never"),
+		// The webhook mounts its own projected token; the pod needs no
+		// Kubernetes API token.
+		AutomountServiceAccountToken: pulumi.Bool(false),
+		SecurityContext: &corev1.PodSecurityContextArgs{
+			RunAsNonRoot:   pulumi.Bool(true),
+			RunAsUser:      pulumi.Int(65532),
+			RunAsGroup:     pulumi.Int(65532),
+			SeccompProfile: &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+		},
+		Containers: corev1.ContainerArray{&corev1.ContainerArgs{
+			Name:  pulumi.String("demo"),
+			Image: args.Image,
+			EnvFrom: corev1.EnvFromSourceArray{&corev1.EnvFromSourceArgs{
+				SecretRef: &corev1.SecretEnvSourceArgs{Name: pulumi.String(args.SecretName)},
+			}},
+			Env: corev1.EnvVarArray{
+				// Fallback when the secret lacks AZURE_OPENAI_BASE.
+				&corev1.EnvVarArgs{Name: pulumi.String("AZURE_OPENAI_ENDPOINT"), Value: args.Endpoint},
+				&corev1.EnvVarArgs{Name: pulumi.String("AZURE_OPENAI_DEPLOYMENT"), Value: args.DeploymentName},
+				&corev1.EnvVarArgs{Name: pulumi.String("AZURE_OPENAI_RETRY_SECONDS"), Value: pulumi.String(strconv.Itoa(retrySeconds))},
+			},
+			Resources: &corev1.ResourceRequirementsArgs{
+				Requests: pulumi.StringMap{"cpu": pulumi.String("100m"), "memory": pulumi.String("128Mi")},
+				Limits:   pulumi.StringMap{"cpu": pulumi.String("250m"), "memory": pulumi.String("256Mi")},
+			},
+			// The app's last line becomes the pod's termination message,
+			// which Pulumi prints when the Job fails.
+			TerminationMessagePolicy: pulumi.String("FallbackToLogsOnError"),
+			SecurityContext: &corev1.SecurityContextArgs{
+				AllowPrivilegeEscalation: pulumi.Bool(false),
+				ReadOnlyRootFilesystem:   pulumi.Bool(true),
+				RunAsNonRoot:             pulumi.Bool(true),
+				Privileged:               pulumi.Bool(false),
+				Capabilities:             &corev1.CapabilitiesArgs{Drop: pulumi.StringArray{pulumi.String("ALL")}},
+				SeccompProfile:           &corev1.SeccompProfileArgs{Type: pulumi.String("RuntimeDefault")},
+			},
+		}},
+	}
+}

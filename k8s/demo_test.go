@@ -1,0 +1,163 @@
+package k8s
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"aks-openai-workload-identity/infra/azapi"
+	"aks-openai-workload-identity/testtools/mocks"
+)
+
+type recordedCheck struct {
+	calls []ConnectorObjects
+	err   error
+}
+
+func (r *recordedCheck) check(_ context.Context, w ConnectorObjects) error {
+	r.calls = append(r.calls, w)
+	return r.err
+}
+
+func runDemo(t *testing.T, m *mocks.Mocks, rc *recordedCheck) (error, error) {
+	t.Helper()
+	var jobErr error
+	err := mocks.Run(m, nil, func(ctx *pulumi.Context) error {
+		linker, err := azapi.NewLinker(ctx, "link", azapi.LinkerArgs{ResourceUri: pulumi.String("/c"), LinkerName: pulumi.String("conn")})
+		if err != nil {
+			return err
+		}
+		d, err := NewDemo(ctx, "scdemo-demo", DemoArgs{
+			Namespace:          "demo",
+			ServiceAccountName: pulumi.String("sc-account-123"),
+			SecretName:         "sc-conn-secret",
+			Image:              pulumi.String("r.azurecr.io/demo@sha256:abc"),
+			Endpoint:           pulumi.String("https://x.openai.azure.com/"),
+			DeploymentName:     pulumi.String("chat"),
+			Kubeconfig:         pulumi.ToSecret(pulumi.String("kubeconfig")).(pulumi.StringOutput),
+			DependsOn:          []pulumi.Resource{linker},
+			ConnectorWait:      90 * time.Second,
+			Deadline:           480 * time.Second,
+			ConfigPrefix:       "proj:",
+			Check:              rc.check,
+		})
+		if err != nil {
+			return err
+		}
+		jobErr = mocks.AwaitErr(ctx.Context(), d.JobName)
+		if jobErr == nil {
+			sa := mocks.Await(t, ctx, d.ServiceAccountName)
+			if sa.Value != "sc-account-123" || sa.Secret {
+				t.Errorf("service account output %v secret=%v", sa.Value, sa.Secret)
+			}
+		}
+		return nil
+	})
+	return err, jobErr
+}
+
+func get(v resource.PropertyValue, path ...any) resource.PropertyValue {
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			if !v.IsObject() {
+				return resource.PropertyValue{}
+			}
+			v = v.ObjectValue()[resource.PropertyKey(k)]
+		case int:
+			if !v.IsArray() || len(v.ArrayValue()) <= k {
+				return resource.PropertyValue{}
+			}
+			v = v.ArrayValue()[k]
+		}
+	}
+	return v
+}
+
+func TestDemoJobIsTheTutorialsWorkloadHardened(t *testing.T) {
+	m, rc := &mocks.Mocks{}, &recordedCheck{}
+	if err, jobErr := runDemo(t, m, rc); err != nil || jobErr != nil {
+		t.Fatal(err, jobErr)
+	}
+	job := m.One(t.Fatalf, "kubernetes:batch/v1:Job")
+	in := resource.NewProperty(job.Inputs)
+	pod := get(in, "spec", "template", "spec")
+	c := get(pod, "containers", 0)
+	want := []struct {
+		path []any
+		v    any
+	}{
+		{[]any{"metadata", "name"}, "sc-demo-openai-identity"},
+		{[]any{"metadata", "namespace"}, "demo"},
+		{[]any{"metadata", "annotations", "pulumi.com/replaceUnready"}, "true"},
+		{[]any{"spec", "backoffLimit"}, 1.0},
+		{[]any{"spec", "activeDeadlineSeconds"}, 480.0},
+		{[]any{"spec", "template", "metadata", "labels", "azure.workload.identity/use"}, "true"},
+		{[]any{"spec", "template", "spec", "serviceAccountName"}, "sc-account-123"},
+		{[]any{"spec", "template", "spec", "restartPolicy"}, "Never"},
+		{[]any{"spec", "template", "spec", "automountServiceAccountToken"}, false},
+		{[]any{"spec", "template", "spec", "securityContext", "runAsNonRoot"}, true},
+		{[]any{"spec", "template", "spec", "securityContext", "seccompProfile", "type"}, "RuntimeDefault"},
+	}
+	for _, w := range want {
+		if got := get(in, w.path...).V; got != w.v {
+			t.Errorf("%v = %v, want %v", w.path, got, w.v)
+		}
+	}
+	containerWant := map[string]any{
+		"image": "r.azurecr.io/demo@sha256:abc", "terminationMessagePolicy": "FallbackToLogsOnError",
+		"resources.requests.cpu": "100m", "resources.requests.memory": "128Mi",
+		"resources.limits.cpu": "250m", "resources.limits.memory": "256Mi",
+		"securityContext.allowPrivilegeEscalation": false, "securityContext.readOnlyRootFilesystem": true,
+		"securityContext.runAsNonRoot": true, "securityContext.privileged": false,
+		"securityContext.seccompProfile.type": "RuntimeDefault",
+	}
+	for path, w := range containerWant {
+		var p []any
+		for _, s := range strings.Split(path, ".") {
+			p = append(p, s)
+		}
+		if got := get(c, p...).V; got != w {
+			t.Errorf("container %s = %v, want %v", path, got, w)
+		}
+	}
+	if get(c, "securityContext", "capabilities", "drop", 0).V != "ALL" {
+		t.Error("capabilities not dropped")
+	}
+	if get(c, "envFrom", 0, "secretRef", "name").V != "sc-conn-secret" {
+		t.Errorf("envFrom %v", get(c, "envFrom"))
+	}
+	env := map[string]any{}
+	for _, e := range get(c, "env").ArrayValue() {
+		env[get(e, "name").StringValue()] = get(e, "value").V
+	}
+	if env["AZURE_OPENAI_ENDPOINT"] != "https://x.openai.azure.com/" || env["AZURE_OPENAI_DEPLOYMENT"] != "chat" || env["AZURE_OPENAI_RETRY_SECONDS"] != "210" {
+		t.Errorf("env %v", env)
+	}
+	if !job.DependsOn("azure-native:servicelinker:Linker", "link") {
+		t.Errorf("job does not wait on the link: %v", job.Dependencies)
+	}
+	if job.CreateTimeout != "540s" {
+		t.Errorf("create timeout %q", job.CreateTimeout)
+	}
+	if len(rc.calls) != 1 || rc.calls[0].ServiceAccount != "sc-account-123" || rc.calls[0].Secret != "sc-conn-secret" ||
+		rc.calls[0].Namespace != "demo" || rc.calls[0].Kubeconfig != "kubeconfig" || rc.calls[0].Timeout != 90*time.Second {
+		t.Errorf("check calls %+v", rc.calls)
+	}
+}
+
+func TestDemoIsNotCreatedWhenServiceConnectorsObjectsAreMissing(t *testing.T) {
+	m, rc := &mocks.Mocks{}, &recordedCheck{err: errors.New(`Service Connector's secret "sc-conn-secret" did not appear`)}
+	err, jobErr := runDemo(t, m, rc)
+	if jobErr == nil || !strings.Contains(jobErr.Error(), `secret "sc-conn-secret" did not appear`) {
+		t.Fatalf("job error %v (run %v)", jobErr, err)
+	}
+	if len(m.Find("kubernetes:batch/v1:Job")) != 0 {
+		t.Error("the Job was created although the check failed")
+	}
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"gopkg.in/yaml.v3"
+
+	"aks-openai-workload-identity/k8s"
+	"aks-openai-workload-identity/testtools/mocks"
+)
+
+// stackConfig is what `pulumi up` hands the program for a stack: the
+// defaults of Pulumi.yaml's config block, overlaid by Pulumi.<stack>.yaml.
+func stackConfig(t *testing.T, stack string) map[string]string {
+	t.Helper()
+	var project struct {
+		Name   string
+		Config map[string]struct {
+			Type        string
+			Default     any
+			Description string
+		}
+	}
+	readYAML(t, "Pulumi.yaml", &project)
+	cfg := map[string]string{}
+	for key, spec := range project.Config {
+		if spec.Description == "" || spec.Type == "" {
+			t.Errorf("Pulumi.yaml config %s lacks a type or description", key)
+		}
+		cfg[key] = yamlScalar(spec.Default)
+	}
+	var st struct{ Config map[string]any }
+	readYAML(t, "Pulumi."+stack+".yaml", &st)
+	for key, v := range st.Config {
+		name, ok := strings.CutPrefix(key, project.Name+":")
+		if !ok {
+			t.Fatalf("Pulumi.%s.yaml key %s is not in the project's namespace", stack, key)
+		}
+		if _, known := project.Config[name]; !known {
+			t.Fatalf("Pulumi.%s.yaml sets %s, which Pulumi.yaml does not declare", stack, key)
+		}
+		cfg[name] = yamlScalar(v)
+	}
+	return cfg
+}
+
+func readYAML(t *testing.T, path string, into any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, into); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func yamlScalar(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// run runs the real program under the mocks, with a recorded stand-in for
+// the wait on Service Connector's objects, and resolves every output.
+type run struct {
+	resolved map[string]any
+	secret   map[string]bool
+	checks   []k8s.ConnectorObjects
+}
+
+func runProgram(t *testing.T, m *mocks.Mocks, cfg map[string]string) (*run, error) {
+	t.Helper()
+	r := &run{resolved: map[string]any{}, secret: map[string]bool{}}
+	opts := options{appDir: "demo", connectorCheck: func(_ context.Context, w k8s.ConnectorObjects) error {
+		r.checks = append(r.checks, w)
+		return nil
+	}}
+	err := mocks.Run(m, cfg, func(ctx *pulumi.Context) error {
+		out, err := deploy(ctx, opts)
+		if err != nil {
+			return err
+		}
+		for name, v := range out {
+			res := mocks.Await(t, ctx, v.(pulumi.Output))
+			r.resolved[name], r.secret[name] = res.Value, res.Secret
+		}
+		return nil
+	})
+	return r, err
+}
+
+func TestDevStackDeploysTheWholeTutorial(t *testing.T) {
+	m := &mocks.Mocks{}
+	r, err := runProgram(t, m, stackConfig(t, "dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resolved, secret, calls := r.resolved, r.secret, r.checks
+
+	// Every tutorial step is there, once.
+	for _, typ := range []string{
+		"azure-native:resources:ResourceGroup",
+		"azure-native:containerservice:ManagedCluster",
+		"azure-native:cognitiveservices:Account",
+		"azure-native:cognitiveservices:Deployment",
+		"azure-native:containerregistry/v20230101preview:Registry",
+		"azure-native:containerregistry:TaskRun",
+		"azure-native:managedidentity:UserAssignedIdentity",
+		"azure-native:servicelinker:Linker",
+		"kubernetes:batch/v1:Job",
+		"pulumi:providers:kubernetes",
+	} {
+		m.One(t.Fatalf, typ)
+	}
+	if n := len(m.Find("kubernetes:core/v1:Namespace")); n != 0 {
+		t.Errorf("the default namespace was declared (%d)", n)
+	}
+
+	// One explicit azure-native provider, version 2.92.0, serves every
+	// Azure resource and invoke.
+	providers := m.Find("pulumi:providers:azure-native")
+	if len(providers) != 1 {
+		t.Fatalf("azure-native providers: %d", len(providers))
+	}
+	if v := providers[0].Version; v != azureNativeVersion {
+		t.Errorf("provider version %q", v)
+	}
+	for _, r := range m.Registrations() {
+		switch {
+		case strings.HasPrefix(r.Type, "azure-native:"):
+			if !strings.Contains(r.Provider, "::pulumi:providers:azure-native::azure::") {
+				t.Errorf("%s %s uses provider %q", r.Type, r.Name, r.Provider)
+			}
+		case strings.HasPrefix(r.Type, "kubernetes:"):
+			if !strings.Contains(r.Provider, "::pulumi:providers:kubernetes::scdemo-k8s::") {
+				t.Errorf("%s %s uses provider %q", r.Type, r.Name, r.Provider)
+			}
+		}
+		if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") && r.Parent == "" {
+			t.Errorf("%s %s has no parent component", r.Type, r.Name)
+		}
+	}
+	for _, c := range m.Calls() {
+		if !strings.Contains(c.Provider, "::pulumi:providers:azure-native::azure::") {
+			t.Errorf("invoke %s uses provider %q", c.Token, c.Provider)
+		}
+	}
+
+	// The workload waits on the link itself and uses what was built.
+	job := m.One(t.Fatalf, "kubernetes:batch/v1:Job")
+	if !job.DependsOn("azure-native:servicelinker:Linker", "scdemo-connection") {
+		t.Errorf("Job does not depend on the Linker: %v", job.Dependencies)
+	}
+	container := job.Inputs["spec"].ObjectValue()["template"].ObjectValue()["spec"].ObjectValue()["containers"].ArrayValue()[0].ObjectValue()
+	if img := container["image"].StringValue(); img != resolved["image"] || !strings.HasSuffix(img, "/sc-demo-openai-identity@"+mocks.ImageDigest) {
+		t.Errorf("job image %q, built %v", img, resolved["image"])
+	}
+
+	// Service Connector's names, derived in one place.
+	clientID := resolved["identityClientId"].(string)
+	if resolved["serviceAccountName"] != "sc-account-"+clientID || resolved["secretName"] != "sc-openaiconn-secret" {
+		t.Errorf("names %v %v", resolved["serviceAccountName"], resolved["secretName"])
+	}
+	if len(calls) != 1 || calls[0].ServiceAccount != "sc-account-"+clientID || calls[0].Secret != "sc-openaiconn-secret" ||
+		calls[0].Kubeconfig != mocks.Kubeconfig || calls[0].ConfigPrefix != mocks.Project+":" {
+		t.Errorf("connector check %+v", calls)
+	}
+
+	// Outputs: all present, the kubeconfig secret and nothing else.
+	for _, name := range []string{
+		"resourceGroupName", "clusterName", "kubeconfig", "oidcIssuerUrl", "openaiEndpoint", "deploymentName",
+		"registryLoginServer", "image", "identityClientId", "connectionId", "serviceAccountName", "secretName", "demoLogCommand",
+	} {
+		if v := fmt.Sprint(resolved[name]); v == "" || resolved[name] == nil {
+			t.Errorf("output %s = %v", name, resolved[name])
+		}
+		if secret[name] != (name == "kubeconfig") {
+			t.Errorf("output %s secret=%v", name, secret[name])
+		}
+	}
+	if len(resolved) != 13 {
+		t.Errorf("%d outputs", len(resolved))
+	}
+	kp := m.One(t.Fatalf, "pulumi:providers:kubernetes").Inputs
+	if !kp["kubeconfig"].ContainsSecrets() || kp["deleteUnreachable"].IsNull() {
+		t.Errorf("kubernetes provider inputs %v", kp)
+	}
+	if id := fmt.Sprint(resolved["connectionId"]); !strings.HasPrefix(id, "/subscriptions/") ||
+		!strings.Contains(id, "/providers/Microsoft.ServiceLinker/linkers/openaiconn") {
+		t.Errorf("connection id %v", resolved["connectionId"])
+	}
+}
+
+func TestAnotherNamespaceIsCreatedBeforeTheLink(t *testing.T) {
+	m := &mocks.Mocks{}
+	cfg := stackConfig(t, "dev")
+	cfg["namespace"] = "openai-demo"
+	if _, err := runProgram(t, m, cfg); err != nil {
+		t.Fatal(err)
+	}
+	ns := m.One(t.Fatalf, "kubernetes:core/v1:Namespace")
+	if ns.Inputs["metadata"].ObjectValue()["name"].StringValue() != "openai-demo" {
+		t.Errorf("namespace %v", ns.Inputs)
+	}
+	linker := m.One(t.Fatalf, "azure-native:servicelinker:Linker")
+	if !linker.DependsOn("kubernetes:core/v1:Namespace", "scdemo-namespace") || linker.Inputs["scope"].StringValue() != "openai-demo" {
+		t.Errorf("linker %v deps %v", linker.Inputs["scope"], linker.Dependencies)
+	}
+}
+
+func TestBadConfigStopsBeforeAnyResource(t *testing.T) {
+	m := &mocks.Mocks{}
+	cfg := stackConfig(t, "dev")
+	cfg["nodeCount"] = "0"
+	cfg["connectionName"] = "openai_conn"
+	_, err := runProgram(t, m, cfg)
+	if err == nil {
+		t.Fatal("bad config accepted")
+	}
+	for _, want := range []string{"config " + mocks.Project + ":nodeCount: \"0\"", "config " + mocks.Project + ":connectionName: \"openai_conn\""} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if n := len(m.Registrations()); n != 0 {
+		t.Errorf("%d resources declared despite bad config", n)
+	}
+}

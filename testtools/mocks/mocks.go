@@ -1,0 +1,266 @@
+// Package mocks is a Pulumi mock monitor that behaves like azure-native and
+// the Kubernetes provider for this program's resource types: it returns the
+// computed outputs the real providers return (ARM-shaped ids, issuer URL,
+// identity ids, OpenAI endpoint, login server, ACR run result) and records
+// every registration with its provider, parent and dependencies.
+package mocks
+
+import (
+	"encoding/base64"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Subscription and tenant the mock Azure reports.
+const (
+	SubscriptionID = "00000000-0000-0000-0000-00000000aaaa"
+	TenantID       = "00000000-0000-0000-0000-00000000bbbb"
+	Kubeconfig     = "apiVersion: v1\nkind: Config\nclusters: []\n"
+	ImageDigest    = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+)
+
+// Registration is one RegisterResource call.
+type Registration struct {
+	Type, Name, Parent, Provider string
+	// Version is the provider plugin version the resource asks for.
+	Version             string
+	Custom              bool
+	Inputs              resource.PropertyMap
+	Outputs             resource.PropertyMap
+	Dependencies        []string
+	DeleteBeforeReplace bool
+	CreateTimeout       string
+}
+
+// DependsOn tells whether r waits on the resource of type typ named name.
+func (r Registration) DependsOn(typ, name string) bool {
+	for _, urn := range r.Dependencies {
+		if strings.HasSuffix(urn, typ+"::"+name) {
+			return true
+		}
+	}
+	return false
+}
+
+// Call is one invoke.
+type Call struct {
+	Token, Provider string
+	Args            resource.PropertyMap
+}
+
+// Mocks records registrations and answers like the real providers.
+type Mocks struct {
+	// RunStatus is the ACR run's status (default Succeeded).
+	RunStatus string
+
+	mu    sync.Mutex
+	regs  []Registration
+	calls []Call
+}
+
+// Registrations returns what was registered, in order.
+func (m *Mocks) Registrations() []Registration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Registration(nil), m.regs...)
+}
+
+// Calls returns the invokes made, in order.
+func (m *Mocks) Calls() []Call {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Call(nil), m.calls...)
+}
+
+// Find returns the registrations of a type token.
+func (m *Mocks) Find(typ string) []Registration {
+	var out []Registration
+	for _, r := range m.Registrations() {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// One returns the single registration of a type, or fails via fatal.
+func (m *Mocks) One(fatal func(string, ...any), typ string) Registration {
+	rs := m.Find(typ)
+	if len(rs) != 1 {
+		fatal("want one %s, got %d", typ, len(rs))
+		return Registration{}
+	}
+	return rs[0]
+}
+
+// NewResource implements pulumi.MockResourceMonitor.
+func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	in := args.Inputs
+	out := in.Copy()
+	id := args.Name + "-id"
+	rg := str(in, "resourceGroupName")
+	arm := func(provider, name string) string {
+		return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/%s/%s", SubscriptionID, rg, provider, name)
+	}
+	// azure-native auto-names a resource from its logical name plus a
+	// random suffix when the name input is not set.
+	autoname := func(key string) string {
+		if n := str(in, key); n != "" {
+			return n
+		}
+		return args.Name + "a1b2c3d4"
+	}
+	switch args.TypeToken {
+	case "azure-native:resources:ResourceGroup":
+		name := autoname("resourceGroupName")
+		out["name"] = resource.NewProperty(name)
+		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", SubscriptionID, name)
+	case "azure-native:containerservice:ManagedCluster":
+		name := autoname("resourceName")
+		out["name"] = resource.NewProperty(name)
+		id = arm("Microsoft.ContainerService/managedClusters", name)
+		out["oidcIssuerProfile"] = resource.NewProperty(resource.PropertyMap{
+			"enabled":   resource.NewProperty(true),
+			"issuerURL": resource.NewProperty("https://eastus2.oic.prod-aks.azure.com/" + TenantID + "/" + name + "/"),
+		})
+		out["identityProfile"] = resource.NewProperty(resource.PropertyMap{
+			"kubeletidentity": resource.NewProperty(resource.PropertyMap{
+				"clientId": resource.NewProperty(uuidFor("kubelet-client", name)),
+				"objectId": resource.NewProperty(uuidFor("kubelet-object", name)),
+			}),
+		})
+	case "azure-native:cognitiveservices:Account":
+		name := autoname("accountName")
+		out["name"] = resource.NewProperty(name)
+		id = arm("Microsoft.CognitiveServices/accounts", name)
+		props := resource.PropertyMap{}
+		if p, ok := in["properties"]; ok && p.IsObject() {
+			props = p.ObjectValue().Copy()
+		}
+		props["endpoint"] = resource.NewProperty("https://" + str(props, "customSubDomainName") + ".openai.azure.com/")
+		props["provisioningState"] = resource.NewProperty("Succeeded")
+		out["properties"] = resource.NewProperty(props)
+	case "azure-native:cognitiveservices:Deployment":
+		name := str(in, "deploymentName")
+		out["name"] = resource.NewProperty(name)
+		id = arm("Microsoft.CognitiveServices/accounts", str(in, "accountName")+"/deployments/"+name)
+	case "azure-native:containerregistry/v20230101preview:Registry", "azure-native:containerregistry:Registry":
+		name := autoname("registryName")
+		out["name"] = resource.NewProperty(name)
+		out["loginServer"] = resource.NewProperty(strings.ToLower(name) + ".azurecr.io")
+		id = arm("Microsoft.ContainerRegistry/registries", name)
+	case "azure-native:containerregistry:TaskRun":
+		name := autoname("taskRunName")
+		out["name"] = resource.NewProperty(name)
+		out["runResult"] = resource.NewProperty(m.runResult(in))
+		id = arm("Microsoft.ContainerRegistry/registries", str(in, "registryName")+"/taskRuns/"+name)
+	case "azure-native:managedidentity:UserAssignedIdentity":
+		name := autoname("resourceName")
+		out["name"] = resource.NewProperty(name)
+		out["clientId"] = resource.NewProperty(uuidFor("client", name))
+		out["principalId"] = resource.NewProperty(uuidFor("principal", name))
+		out["tenantId"] = resource.NewProperty(TenantID)
+		id = arm("Microsoft.ManagedIdentity/userAssignedIdentities", name)
+	case "azure-native:servicelinker:Linker":
+		name := str(in, "linkerName")
+		out["name"] = resource.NewProperty(name)
+		out["provisioningState"] = resource.NewProperty("Succeeded")
+		id = str(in, "resourceUri") + "/providers/Microsoft.ServiceLinker/linkers/" + name
+	}
+
+	reg := Registration{
+		Type: args.TypeToken, Name: args.Name, Provider: args.Provider, Custom: args.Custom,
+		Inputs: in, Outputs: out,
+	}
+	if rpc := args.RegisterRPC; rpc != nil {
+		reg.Parent = rpc.GetParent()
+		reg.Version = rpc.GetVersion()
+		reg.Dependencies = rpc.GetDependencies()
+		reg.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		if t := rpc.GetCustomTimeouts(); t != nil {
+			reg.CreateTimeout = t.GetCreate()
+		}
+	}
+	m.mu.Lock()
+	m.regs = append(m.regs, reg)
+	m.mu.Unlock()
+	return id, out, nil
+}
+
+// Call implements pulumi.MockResourceMonitor.
+func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.calls = append(m.calls, Call{Token: args.Token, Provider: args.Provider, Args: args.Args})
+	m.mu.Unlock()
+	switch args.Token {
+	case "azure-native:authorization:getClientConfig":
+		return resource.PropertyMap{
+			"subscriptionId": resource.NewProperty(SubscriptionID),
+			"tenantId":       resource.NewProperty(TenantID),
+			"clientId":       resource.NewProperty(uuidFor("deployer", "client")),
+			"objectId":       resource.NewProperty(uuidFor("deployer", "object")),
+		}, nil
+	case "azure-native:containerservice:listManagedClusterUserCredentials":
+		return resource.PropertyMap{"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
+			resource.NewProperty(resource.PropertyMap{
+				"name":  resource.NewProperty("clusterUser"),
+				"value": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(Kubeconfig))),
+			}),
+		})}, nil
+	}
+	return nil, fmt.Errorf("mock: no invoke %s", args.Token)
+}
+
+var pushPattern = regexp.MustCompile(`(?m)^\s*- \{\{\.Run\.Registry\}\}/([^:\s]+):(\S+)\s*$`)
+
+// runResult reads the image the encoded task pushes, as ACR would run it.
+func (m *Mocks) runResult(in resource.PropertyMap) resource.PropertyMap {
+	status := m.RunStatus
+	if status == "" {
+		status = "Succeeded"
+	}
+	result := resource.PropertyMap{
+		"runId":  resource.NewProperty("ca1"),
+		"status": resource.NewProperty(status),
+	}
+	if status != "Succeeded" {
+		result["runErrorMessage"] = resource.NewProperty("failed to build step build")
+		return result
+	}
+	req, _ := in["runRequest"].V.(resource.PropertyMap)
+	task, _ := base64.StdEncoding.DecodeString(str(req, "encodedTaskContent"))
+	var images []resource.PropertyValue
+	for _, mt := range pushPattern.FindAllStringSubmatch(string(task), -1) {
+		images = append(images, resource.NewProperty(resource.PropertyMap{
+			"registry":   resource.NewProperty(str(in, "registryName") + ".azurecr.io"),
+			"repository": resource.NewProperty(mt[1]),
+			"tag":        resource.NewProperty(mt[2]),
+			"digest":     resource.NewProperty(ImageDigest),
+		}))
+	}
+	result["outputImages"] = resource.NewProperty(images)
+	return result
+}
+
+func str(m resource.PropertyMap, key string) string {
+	if v, ok := m[resource.PropertyKey(key)]; ok && v.IsString() {
+		return v.StringValue()
+	}
+	return ""
+}
+
+// uuidFor makes a stable, GUID-shaped id from its parts.
+func uuidFor(parts ...string) string {
+	h := uint64(1469598103934665603)
+	for _, p := range strings.Join(parts, "/") {
+		h ^= uint64(p)
+		h *= 1099511628211
+	}
+	s := fmt.Sprintf("%016x%016x", h, h*31+7)
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
+}
