@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -38,13 +39,10 @@ const (
 // fakes), the clock and sleep (so a 240s backoff runs instantly), and the
 // termination-log path.
 type deps struct {
-	httpClient *http.Client // nil: the libraries' own defaults
-	// disableInstanceDiscovery stops azidentity asking login.microsoftonline.com
-	// to validate the authority; only a fake authority needs that.
-	disableInstanceDiscovery bool
-	now                      func() time.Time
-	sleep                    func(context.Context, time.Duration) error
-	terminationLog           string // "" disables
+	httpClient     *http.Client // nil: the libraries' own defaults
+	now            func() time.Time
+	sleep          func(context.Context, time.Duration) error
+	terminationLog string // "" disables
 }
 
 func defaultDeps() deps {
@@ -86,7 +84,7 @@ func run(ctx context.Context, env func(string) string, stdout, stderr io.Writer,
 		ClientID:                 cfg.clientID,
 		TenantID:                 cfg.tenantID,
 		TokenFilePath:            cfg.tokenFile,
-		DisableInstanceDiscovery: d.disableInstanceDiscovery,
+		DisableInstanceDiscovery: !publicCloudAuthority(cfg.authorityHost),
 		ClientOptions: azcore.ClientOptions{
 			Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: cfg.authorityHost},
 		},
@@ -150,6 +148,22 @@ func run(ctx context.Context, env func(string) string, stdout, stderr io.Writer,
 			return fail("cannot reach Azure OpenAI at %s: %v", cfg.endpoint, err)
 		}
 	}
+}
+
+// publicCloudAuthority tells whether host is one of Microsoft Entra ID's
+// public authorities. For any other (a private or disconnected cloud, or a
+// local stand-in) azidentity must not ask login.microsoftonline.com to
+// validate it, which is what its DisableInstanceDiscovery option is for.
+func publicCloudAuthority(host string) bool {
+	u, err := url.Parse(host)
+	if err != nil {
+		return false
+	}
+	switch strings.ToLower(u.Hostname()) {
+	case "login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn", "login.partner.microsoftonline.cn":
+		return true
+	}
+	return false
 }
 
 // tokenError marks failures before any request reached Azure OpenAI, so they

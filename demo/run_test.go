@@ -232,8 +232,7 @@ func newFixture(t *testing.T) *fixture {
 		httpClient: &http.Client{Transport: &http.Transport{
 			TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 		}},
-		disableInstanceDiscovery: true,
-		now:                      func() time.Time { return fx.clock },
+		now: func() time.Time { return fx.clock },
 		sleep: func(ctx context.Context, d time.Duration) error {
 			fx.sleeps = append(fx.sleeps, d)
 			fx.clock = fx.clock.Add(d)
@@ -593,5 +592,19 @@ func TestInterrupted(t *testing.T) {
 	line := fx.expectFailure(fx.runCtx(ctx), "interrupted")
 	if strings.Contains(line, "timeout") {
 		t.Errorf("cancellation reported as timeout: %q", line)
+	}
+}
+
+func TestInstanceDiscoveryOnlyForPublicClouds(t *testing.T) {
+	for host, want := range map[string]bool{
+		"https://login.microsoftonline.com/": true,
+		"https://LOGIN.microsoftonline.us":   true,
+		"https://127.0.0.1:8443/":            false,
+		"https://login.example.com/":         false,
+		"::bad":                              false,
+	} {
+		if got := publicCloudAuthority(host); got != want {
+			t.Errorf("publicCloudAuthority(%q) = %v, want %v", host, got, want)
+		}
 	}
 }
