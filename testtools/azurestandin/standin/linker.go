@@ -1,0 +1,309 @@
+package standin
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// Kube is what the emulated Service Connector does in the cluster.
+type Kube interface {
+	// ApplyServiceAccount creates the service account or updates its
+	// annotations.
+	ApplyServiceAccount(ctx context.Context, namespace, name string, annotations map[string]string) error
+	// ApplySecret creates the secret or updates its data.
+	ApplySecret(ctx context.Context, namespace, name string, data map[string]string) error
+}
+
+// Service Connector's names for what it creates.
+func scServiceAccount(clientID string) string { return "sc-account-" + clientID }
+func scSecret(linkerName string) string       { return "sc-" + linkerName + "-secret" }
+
+const (
+	workloadIdentityAudience = "api://AzureADTokenExchange"
+	clientIDAnnotation       = "azure.workload.identity/client-id"
+)
+
+// scJob is the cluster side of one connection, done after the link reports
+// success, as Service Connector does.
+type scJob struct {
+	linker, namespace, serviceAccount, secret string
+	annotations, data                         map[string]string
+}
+
+func applyLinker(c *op) error {
+	in := c.in
+	clusterID := gets(in, "resourceUri")
+	targetType := gets(in, "targetService.type")
+	targetID := gets(in, "targetService.id")
+	var target *Object
+	if targetType == "AzureResource" {
+		if target = c.st.Get(targetID); target == nil {
+			return notFound(targetID)
+		}
+	}
+	namespace := gets(in, "scope")
+	if namespace == "" {
+		namespace = "default"
+	}
+	c.out["scope"] = str(namespace)
+	c.out["provisioningState"] = str("Succeeded")
+
+	// Service Connector replaces what it made for this link before.
+	removeManaged(c.st, c.id)
+
+	if gets(in, "authInfo.authType") != "userAssignedIdentity" {
+		return nil
+	}
+	clientID := gets(in, "authInfo.clientId")
+	if sub := gets(in, "authInfo.subscriptionId"); !strings.EqualFold(sub, SubscriptionID) {
+		return armErr(400, "BadRequest", "The subscription '%s' of the user assigned identity was not found or is not accessible.", sub)
+	}
+	ids := c.st.Find("UserAssignedIdentity", func(o *Object) bool { return strings.EqualFold(o.Output("clientId"), clientID) })
+	if len(ids) == 0 {
+		return armErr(400, "BadRequest", "The user assigned identity with client id '%s' was not found in subscription '%s'.", clientID, SubscriptionID)
+	}
+	identity := ids[0]
+	cluster := c.st.Get(clusterID)
+	if cluster == nil || ShortType(cluster.Type) != "ManagedCluster" {
+		return nil
+	}
+
+	// Service Connector turns on the OIDC issuer and workload identity when
+	// they are off; a refresh would then show the drift.
+	issuer := cluster.Output("oidcIssuerProfile.issuerURL")
+	if issuer == "" {
+		issuer = c.p.env(EnvOIDCIssuer)
+		if issuer == "" {
+			issuer = "https://" + cluster.Input("location") + ".oic.prod-aks.azure.com/" + TenantID + "/" + newGUID() + "/"
+		}
+		outs := fromState(cluster.Outputs)
+		setv(outs, "oidcIssuerProfile.enabled", resource.NewBoolProperty(true))
+		setv(outs, "oidcIssuerProfile.issuerURL", str(issuer))
+		setv(outs, "securityProfile.workloadIdentity.enabled", resource.NewBoolProperty(true))
+		cluster.Outputs = plain(outs)
+	}
+
+	sa := scServiceAccount(clientID)
+	ficName := "sc_" + strings.NewReplacer(".", "_").Replace(gets(in, "linkerName"))
+	fic := &Object{
+		ID:        identity.ID + "/federatedIdentityCredentials/" + ficName,
+		Type:      "azure-native:managedidentity:FederatedIdentityCredential",
+		ManagedBy: c.id,
+		Created:   c.now, Updated: c.now,
+	}
+	ficIn := map[string]any{
+		"resourceGroupName": identity.Input("resourceGroupName"),
+		"resourceName":      identity.Output("name"),
+		"federatedIdentityCredentialResourceName": ficName,
+		"issuer":    issuer,
+		"subject":   "system:serviceaccount:" + namespace + ":" + sa,
+		"audiences": []any{workloadIdentityAudience},
+	}
+	fic.Inputs = ficIn
+	fic.Outputs = map[string]any{
+		"name": ficName, "type": "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+		"issuer": ficIn["issuer"], "subject": ficIn["subject"], "audiences": ficIn["audiences"],
+	}
+	c.st.Put(fic)
+
+	if target != nil {
+		principal := identity.Output("principalId")
+		exists := false
+		for _, ra := range c.st.Find("RoleAssignment", nil) {
+			if ra.Input("principalId") == principal && roleGUID(ra.Input("roleDefinitionId")) == RoleOpenAIContributor &&
+				strings.EqualFold(strings.TrimSuffix(ra.Input("scope"), "/"), target.ID) {
+				exists = true
+			}
+		}
+		if !exists {
+			sum := sha256.Sum256([]byte(c.id + "|" + principal))
+			h := hex.EncodeToString(sum[:16])
+			name := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+			roleDef := "/subscriptions/" + SubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + RoleOpenAIContributor
+			ra := &Object{
+				ID:        target.ID + "/providers/Microsoft.Authorization/roleAssignments/" + name,
+				Type:      "azure-native:authorization:RoleAssignment",
+				ManagedBy: c.id,
+				Created:   c.now, Updated: c.now,
+				Inputs: map[string]any{
+					"scope": target.ID, "principalId": principal, "principalType": "ServicePrincipal",
+					"roleDefinitionId": roleDef, "roleAssignmentName": name,
+				},
+				Outputs: map[string]any{
+					"name": name, "type": "Microsoft.Authorization/roleAssignments", "scope": target.ID,
+					"principalId": principal, "principalType": "ServicePrincipal", "roleDefinitionId": roleDef,
+					"createdOn": c.now.UTC().Format(time.RFC3339Nano),
+				},
+			}
+			c.st.Put(ra)
+		}
+	}
+
+	data := map[string]string{"AZURE_OPENAI_CLIENTID": clientID}
+	if target != nil {
+		if ep := target.Output("properties.endpoint"); ep != "" {
+			data["AZURE_OPENAI_BASE"] = ep
+		}
+	}
+	job := scJob{
+		linker: gets(in, "linkerName"), namespace: namespace,
+		serviceAccount: sa, secret: scSecret(gets(in, "linkerName")),
+		annotations: map[string]string{clientIDAnnotation: clientID},
+		data:        data,
+	}
+	if v, hit := faultFor(c.p.faults(), c.st, "Linker", "kube"); hit && v == "skip" {
+		c.after = append(c.after, func() { c.p.log("ServiceConnector", c.k.tokens[0], job.linker, 0, "skipped ("+EnvFaults+")") })
+		return nil
+	}
+	c.after = append(c.after, func() { c.p.serviceConnector(job) })
+	return nil
+}
+
+// removeManaged deletes what Service Connector made for a link.
+func removeManaged(st *State, linkerID string) {
+	for k, o := range st.Objects {
+		if o.ManagedBy != "" && key(o.ManagedBy) == key(linkerID) {
+			delete(st.Objects, k)
+		}
+	}
+}
+
+// serviceConnector creates the link's objects in the cluster after
+// AZURE_STANDIN_SC_DELAY, retrying while the namespace or the API server is
+// not ready. The plugin's main waits for it before exiting.
+func (p *Provider) serviceConnector(job scJob) {
+	delay := 2 * time.Second
+	if v := p.env(EnvSCDelay); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			delay = d
+		}
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		start := time.Now()
+		time.Sleep(delay)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		var err error
+		for attempt := 0; ; attempt++ {
+			if err = p.applyJob(ctx, job); err == nil {
+				p.log("ServiceConnector", "azure-native:servicelinker:Linker", job.linker, time.Since(start),
+					fmt.Sprintf("ok namespace=%s serviceAccount=%s secret=%s", job.namespace, job.serviceAccount, job.secret))
+				return
+			}
+			select {
+			case <-ctx.Done():
+				p.log("ServiceConnector", "azure-native:servicelinker:Linker", job.linker, time.Since(start), "error: "+err.Error())
+				return
+			case <-time.After(time.Duration(min(attempt+1, 5)) * 500 * time.Millisecond):
+			}
+		}
+	}()
+}
+
+func (p *Provider) applyJob(ctx context.Context, job scJob) error {
+	kube, err := p.kube()
+	if err != nil {
+		return err
+	}
+	if err := kube.ApplyServiceAccount(ctx, job.namespace, job.serviceAccount, job.annotations); err != nil {
+		return err
+	}
+	return kube.ApplySecret(ctx, job.namespace, job.secret, job.data)
+}
+
+// RESTKube is the real Kube: the API server's REST API through client-go's
+// transport, with the credentials of a kubeconfig file.
+type RESTKube struct {
+	client *http.Client
+	host   string
+}
+
+// NewRESTKube reads a kubeconfig file.
+func NewRESTKube(kubeconfigPath string) (*RESTKube, error) {
+	if kubeconfigPath == "" {
+		return nil, fmt.Errorf("%s is not set: the emulated Service Connector needs the cluster's kubeconfig", EnvKubeconfig)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfigPath)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", kubeconfigPath, err)
+	}
+	client, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &RESTKube{client: client, host: strings.TrimSuffix(cfg.Host, "/")}, nil
+}
+
+// ApplyServiceAccount implements Kube.
+func (k *RESTKube) ApplyServiceAccount(ctx context.Context, namespace, name string, annotations map[string]string) error {
+	meta := map[string]any{"name": name, "namespace": namespace, "annotations": annotations}
+	return k.apply(ctx, namespace, "serviceaccounts", name,
+		map[string]any{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta},
+		map[string]any{"metadata": map[string]any{"annotations": annotations}})
+}
+
+// ApplySecret implements Kube.
+func (k *RESTKube) ApplySecret(ctx context.Context, namespace, name string, data map[string]string) error {
+	meta := map[string]any{"name": name, "namespace": namespace}
+	return k.apply(ctx, namespace, "secrets", name,
+		map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": meta, "stringData": data},
+		map[string]any{"stringData": data})
+}
+
+// apply creates the object, or merge-patches it when it exists.
+func (k *RESTKube) apply(ctx context.Context, namespace, plural, name string, obj, patch map[string]any) error {
+	base := k.host + "/api/v1/namespaces/" + url.PathEscape(namespace) + "/" + plural
+	code, body, err := k.do(ctx, http.MethodPost, base, "application/json", obj)
+	if err != nil {
+		return err
+	}
+	if code == http.StatusCreated || code == http.StatusOK {
+		return nil
+	}
+	if code != http.StatusConflict {
+		return fmt.Errorf("creating %s %s/%s: HTTP %d: %s", plural, namespace, name, code, body)
+	}
+	code, body, err = k.do(ctx, http.MethodPatch, base+"/"+url.PathEscape(name), "application/merge-patch+json", patch)
+	if err != nil {
+		return err
+	}
+	if code != http.StatusOK {
+		return fmt.Errorf("updating %s %s/%s: HTTP %d: %s", plural, namespace, name, code, body)
+	}
+	return nil
+}
+
+func (k *RESTKube) do(ctx context.Context, method, u, contentType string, obj any) (int, string, error) {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return 0, "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(data))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Accept", "application/json")
+	resp, err := k.client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, strings.TrimSpace(string(body)), nil
+}

@@ -1,0 +1,754 @@
+// Package standin is a local stand-in for Azure behind the azure-native
+// Pulumi provider: a resource provider server that keeps Azure's resources
+// in a JSON state file, checks inputs and answers like ARM, and emulates
+// Service Connector. See README.md.
+package standin
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// DefaultVersion is the azure-native version reported when neither
+// AZURE_STANDIN_VERSION nor the plugin's directory names one.
+const DefaultVersion = "2.92.0"
+
+// Provider serves pulumirpc.ResourceProviderServer as azure-native.
+type Provider struct {
+	pulumirpc.UnimplementedResourceProviderServer
+
+	Store   Store
+	Version string
+	// Getenv reads the knobs (os.Getenv by default); tests replace it.
+	Getenv func(string) string
+	// NewKube makes the cluster client for Service Connector's objects;
+	// by default a RESTKube on AZURE_STANDIN_KUBECONFIG.
+	NewKube func() (Kube, error)
+	Now     func() time.Time
+
+	mu       sync.Mutex
+	location string
+	wg       sync.WaitGroup
+}
+
+// New makes a provider from the environment.
+func New() *Provider {
+	return &Provider{
+		Store:   Store{Dir: os.Getenv(EnvState)},
+		Version: PluginVersion(),
+		Getenv:  os.Getenv,
+	}
+}
+
+// PluginVersion is AZURE_STANDIN_VERSION, else the version in the plugin's
+// directory name (~/.pulumi/plugins/resource-azure-native-v2.90.0/), else
+// DefaultVersion.
+func PluginVersion() string {
+	if v := os.Getenv(EnvVersion); v != "" {
+		return strings.TrimPrefix(v, "v")
+	}
+	if exe, err := os.Executable(); err == nil {
+		dir := filepath.Base(filepath.Dir(exe))
+		if _, v, ok := strings.Cut(dir, "resource-azure-native-v"); ok && v != "" {
+			return v
+		}
+	}
+	return DefaultVersion
+}
+
+// Wait blocks until Service Connector's pending cluster work is done, or
+// the timeout passes.
+func (p *Provider) Wait(timeout time.Duration) bool {
+	done := make(chan struct{})
+	go func() { p.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(timeout):
+		return false
+	}
+}
+
+func (p *Provider) env(k string) string {
+	if p.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return p.Getenv(k)
+}
+
+func (p *Provider) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Provider) faults() []fault {
+	f, _ := parseFaults(p.env(EnvFaults))
+	return f
+}
+
+func (p *Provider) kube() (Kube, error) {
+	if p.NewKube != nil {
+		return p.NewKube()
+	}
+	return NewRESTKube(p.env(EnvKubeconfig))
+}
+
+// log appends one line per call to AZURE_STANDIN_LOG.
+func (p *Provider) log(method, typ, name string, dur time.Duration, result string) {
+	start := p.now().Add(-dur).UTC().Format(time.RFC3339Nano)
+	logLine(p.env(EnvLog), fmt.Sprintf("%s version=%s pid=%d method=%s type=%s name=%s dur=%s result=%s",
+		start, p.Version, os.Getpid(), method, typ, name, dur.Round(time.Millisecond), strings.ReplaceAll(result, "\n", " ")))
+}
+
+func (p *Provider) logged(method, typ, name string, errp *error) func() {
+	start := p.now()
+	return func() {
+		result := "ok"
+		if *errp != nil {
+			result = "error: " + (*errp).Error()
+		}
+		p.log(method, typ, name, p.now().Sub(start), result)
+	}
+}
+
+var (
+	withUnknowns = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true}
+	plainOpts    = plugin.MarshalOptions{SkipNulls: true}
+)
+
+func unmarshal(s *structpb.Struct, opts plugin.MarshalOptions) (resource.PropertyMap, error) {
+	if s == nil {
+		return resource.PropertyMap{}, nil
+	}
+	return plugin.UnmarshalProperties(s, opts)
+}
+
+func marshal(pm resource.PropertyMap, opts plugin.MarshalOptions) (*structpb.Struct, error) {
+	return plugin.MarshalProperties(pm, opts)
+}
+
+// urnType and urnName read a URN's type token and logical name.
+func urnType(urn string) string {
+	parts := strings.Split(urn, "::")
+	if len(parts) < 4 {
+		return ""
+	}
+	types := strings.Split(parts[2], "$")
+	return types[len(types)-1]
+}
+
+func urnName(urn string) string {
+	parts := strings.Split(urn, "::")
+	return parts[len(parts)-1]
+}
+
+func typeOf(reqType, urn string) string {
+	if reqType != "" {
+		return reqType
+	}
+	return urnType(urn)
+}
+
+func kindOf(token string) (*kind, error) {
+	k, ok := kinds[token]
+	if !ok {
+		return nil, fmt.Errorf("the Azure stand-in does not support resource type %s", token)
+	}
+	return k, nil
+}
+
+// --- provider configuration --------------------------------------------------
+
+// GetPluginInfo reports the version this binary serves as.
+func (p *Provider) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: p.Version}, nil
+}
+
+// GetSchema returns a minimal package schema.
+func (p *Provider) GetSchema(context.Context, *pulumirpc.GetSchemaRequest) (*pulumirpc.GetSchemaResponse, error) {
+	return &pulumirpc.GetSchemaResponse{Schema: fmt.Sprintf(`{"name":"azure-native","version":%q}`, p.Version)}, nil
+}
+
+// CheckConfig accepts any configuration.
+func (p *Provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
+	var failures []*pulumirpc.CheckFailure
+	if _, err := parseFaults(p.env(EnvFaults)); err != nil {
+		failures = append(failures, &pulumirpc.CheckFailure{Reason: err.Error()})
+	}
+	if _, err := latencies(p.env(EnvLatency)); err != nil {
+		failures = append(failures, &pulumirpc.CheckFailure{Reason: err.Error()})
+	}
+	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
+}
+
+// DiffConfig reports a change (never a replacement) when the config differs.
+func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	olds, err := unmarshal(req.GetOldInputs(), withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	news, err := unmarshal(req.GetNews(), withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	if changed := changedKeys(olds, news); len(changed) > 0 {
+		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed}, nil
+	}
+	return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+}
+
+// Configure takes the provider's location, the default for resources that
+// have none.
+func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
+	loc := req.GetVariables()["azure-native:config:location"]
+	if args, err := unmarshal(req.GetArgs(), plainOpts); err == nil && gets(args, "location") != "" {
+		loc = gets(args, "location")
+	}
+	p.mu.Lock()
+	p.location = loc
+	p.mu.Unlock()
+	return &pulumirpc.ConfigureResponse{SupportsPreview: true}, nil
+}
+
+// Cancel is a no-op.
+func (p *Provider) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
+	return &emptypb.Empty{}, nil
+}
+
+// --- Check and Diff ------------------------------------------------------------
+
+// Check validates inputs as azure-native and ARM would, fills in the
+// provider's location, and auto-names the resource when its name is unset.
+func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (resp *pulumirpc.CheckResponse, err error) {
+	token := typeOf(req.GetType(), req.GetUrn())
+	logical := urnName(req.GetUrn())
+	defer p.logged("Check", token, logical, &err)()
+	k, err := kindOf(token)
+	if err != nil {
+		return nil, err
+	}
+	news, err := unmarshal(req.GetNews(), withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	olds, err := unmarshal(req.GetOlds(), withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	sch := schema.Resources[token]
+	p.mu.Lock()
+	loc := p.location
+	p.mu.Unlock()
+	if _, has := sch.Properties["location"]; has && getv(news, "location").IsNull() && loc != "" {
+		news["location"] = str(loc)
+	}
+
+	nk := resource.PropertyKey(k.nameKey)
+	if v := news[nk]; v.IsNull() {
+		name := ""
+		if old := unwrap(olds[nk]); old.IsString() && old.StringValue() != "" {
+			name = old.StringValue()
+		} else if k.guidName {
+			name = newGUID()
+		} else if name, err = resource.NewUniqueName(req.GetRandomSeed(), logical, 8, 0, nil); err != nil {
+			return nil, err
+		}
+		news[nk] = str(name)
+		if err := p.Store.Update(func(s *State) error { s.Autonames[req.GetUrn()] = name; return nil }); err != nil {
+			return nil, err
+		}
+	}
+
+	failures := validate(sch, news, "")
+	if v := unwrap(news[nk]); v.IsString() {
+		if v.StringValue() == "" {
+			failures = append(failures, Failure{k.nameKey, fmt.Sprintf("'%s' must not be empty", k.nameKey)})
+		} else if k.namePattern != nil && !k.namePattern.MatchString(v.StringValue()) {
+			failures = append(failures, Failure{k.nameKey, fmt.Sprintf("'%s' is '%s' but must be %s", k.nameKey, v.StringValue(), k.nameRule)})
+		}
+	}
+	if k.check != nil {
+		failures = append(failures, k.check(p, news)...)
+	}
+	inputs, err := marshal(news, withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	resp = &pulumirpc.CheckResponse{Inputs: inputs}
+	seen := map[string]bool{}
+	for _, f := range failures {
+		if seen[f.Reason] {
+			continue
+		}
+		seen[f.Reason] = true
+		resp.Failures = append(resp.Failures, &pulumirpc.CheckFailure{Property: f.Property, Reason: f.Reason})
+	}
+	return resp, nil
+}
+
+// changedKeys lists the top-level keys whose values differ; unknown new
+// values count as changed.
+func changedKeys(olds, news resource.PropertyMap) []string {
+	var out []string
+	for _, k := range unionKeys(olds, news) {
+		o, n := unwrap(olds[resource.PropertyKey(k)]), unwrap(news[resource.PropertyKey(k)])
+		if !sameValue(o, n) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func unionKeys(a, b resource.PropertyMap) []string {
+	set := map[string]bool{}
+	for k := range a {
+		set[string(k)] = true
+	}
+	for k := range b {
+		set[string(k)] = true
+	}
+	var out []string
+	for k := range set {
+		if !strings.HasPrefix(k, "__") {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// sameValue compares two values ignoring secretness; unknowns differ.
+func sameValue(a, b resource.PropertyValue) bool {
+	a, b = unwrap(a), unwrap(b)
+	if a.ContainsUnknowns() || b.ContainsUnknowns() {
+		return false
+	}
+	return reflect.DeepEqual(plainValue(a), plainValue(b))
+}
+
+// Diff compares the new inputs with the old ones and says what Azure must
+// replace.
+func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (resp *pulumirpc.DiffResponse, err error) {
+	token := typeOf(req.GetType(), req.GetUrn())
+	defer p.logged("Diff", token, urnName(req.GetUrn()), &err)()
+	k, err := kindOf(token)
+	if err != nil {
+		return nil, err
+	}
+	news, err := unmarshal(req.GetNews(), withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	oldStruct := req.GetOldInputs()
+	if oldStruct == nil {
+		oldStruct = req.GetOlds()
+	}
+	olds, err := unmarshal(oldStruct, withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	changed := changedKeys(olds, news)
+	if len(changed) == 0 {
+		return &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE}, nil
+	}
+	resp = &pulumirpc.DiffResponse{
+		Changes: pulumirpc.DiffResponse_DIFF_SOME, Diffs: changed,
+		DetailedDiff: map[string]*pulumirpc.PropertyDiff{}, HasDetailedDiff: true,
+	}
+	for _, c := range changed {
+		pk := resource.PropertyKey(c)
+		replace := k.replaceAll || slices.Contains(k.replace, c)
+		path := c
+		for _, r := range k.replace {
+			if top, _, nested := strings.Cut(r, "."); nested && top == c && !sameValue(getv(olds, r), getv(news, r)) &&
+				!(getv(olds, r).IsNull() && getv(news, r).IsNull()) {
+				replace, path = true, r
+			}
+		}
+		kind := pulumirpc.PropertyDiff_UPDATE
+		switch {
+		case unwrap(olds[pk]).IsNull():
+			kind = pulumirpc.PropertyDiff_ADD
+		case unwrap(news[pk]).IsNull():
+			kind = pulumirpc.PropertyDiff_DELETE
+		}
+		if replace {
+			kind += 1 // the _REPLACE variant follows each kind
+			resp.Replaces = append(resp.Replaces, c)
+		}
+		resp.DetailedDiff[path] = &pulumirpc.PropertyDiff{Kind: kind, InputDiff: true}
+	}
+	if len(resp.Replaces) > 0 {
+		// A replacement under the same name must delete first, unless the
+		// name was generated: then the engine generates a fresh one.
+		oldName, newName := gets(olds, k.nameKey), getv(news, k.nameKey)
+		if newName.IsString() && newName.StringValue() == oldName {
+			auto := ""
+			_ = p.Store.View(func(s *State) error { auto = s.Autonames[req.GetUrn()]; return nil })
+			resp.DeleteBeforeReplace = auto != oldName
+		}
+	}
+	return resp, nil
+}
+
+// --- Create, Read, Update, Delete --------------------------------------------
+
+// fault counts an operation and returns the ARM error a matching
+// AZURE_STANDIN_FAULTS rule injects. The count is committed even when the
+// operation then fails, so "the 1st create" means the 1st attempt.
+func (p *Provider) fault(short, opName string) error {
+	rules := p.faults()
+	if len(rules) == 0 {
+		return nil
+	}
+	var ferr error
+	err := p.Store.Update(func(s *State) error {
+		if v, hit := faultFor(rules, s, short, opName); hit {
+			ferr = statusFault(short, opName, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return ferr
+}
+
+// latency sleeps AZURE_STANDIN_LATENCY's delay for the type.
+func (p *Provider) latency(short string) {
+	l, _ := latencies(p.env(EnvLatency))
+	if d := l[short]; d > 0 {
+		time.Sleep(d)
+	}
+}
+
+// Create records the resource after checking what ARM checks.
+func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (resp *pulumirpc.CreateResponse, err error) {
+	token := typeOf(req.GetType(), req.GetUrn())
+	defer p.logged(map[bool]string{true: "Create(preview)", false: "Create"}[req.GetPreview()], token, urnName(req.GetUrn()), &err)()
+	k, err := kindOf(token)
+	if err != nil {
+		return nil, err
+	}
+	in, err := unmarshal(req.GetProperties(), withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	if req.GetPreview() {
+		out := previewOutputs(k, token, in, nil)
+		props, err := marshal(out, withUnknowns)
+		return &pulumirpc.CreateResponse{Properties: props}, err
+	}
+	p.latency(k.short)
+	c, err := p.apply(k, token, req.GetUrn(), in, nil, "create")
+	if err != nil {
+		return nil, err
+	}
+	props, err := marshal(c.out, plainOpts)
+	if err != nil {
+		return nil, err
+	}
+	if c.initFailed != nil {
+		return nil, initFailed(c.id, props, req.GetProperties(), c.initFailed)
+	}
+	return &pulumirpc.CreateResponse{Id: c.id, Properties: props}, nil
+}
+
+// initFailed reports an operation that left the resource behind, failed, as
+// azure-native does when a long-running operation ends in failure.
+func initFailed(id string, props, inputs *structpb.Struct, cause error) error {
+	st, err := status.New(codes.Unknown, cause.Error()).WithDetails(&pulumirpc.ErrorResourceInitFailed{
+		Id: id, Properties: props, Inputs: inputs, Reasons: []string{cause.Error()},
+	})
+	if err != nil {
+		return cause
+	}
+	return st.Err()
+}
+
+// Update applies new inputs to an existing resource (ARM PUT).
+func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (resp *pulumirpc.UpdateResponse, err error) {
+	token := typeOf(req.GetType(), req.GetUrn())
+	defer p.logged(map[bool]string{true: "Update(preview)", false: "Update"}[req.GetPreview()], token, urnName(req.GetUrn()), &err)()
+	k, err := kindOf(token)
+	if err != nil {
+		return nil, err
+	}
+	in, err := unmarshal(req.GetNews(), withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	olds, err := unmarshal(req.GetOlds(), withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	old := &Object{ID: req.GetId(), Type: token, Outputs: plain(olds)}
+	if req.GetPreview() {
+		out := previewOutputs(k, token, in, old)
+		props, err := marshal(out, withUnknowns)
+		return &pulumirpc.UpdateResponse{Properties: props}, err
+	}
+	p.latency(k.short)
+	c, err := p.apply(k, token, req.GetUrn(), in, old, "update")
+	if err != nil {
+		return nil, err
+	}
+	props, err := marshal(c.out, plainOpts)
+	if err != nil {
+		return nil, err
+	}
+	if c.initFailed != nil {
+		return nil, initFailed(c.id, props, req.GetNews(), c.initFailed)
+	}
+	return &pulumirpc.UpdateResponse{Properties: props}, nil
+}
+
+// previewOutputs is what a preview shows: the inputs that are outputs, the
+// old outputs on update, and unknowns for what Azure computes.
+func previewOutputs(k *kind, token string, in resource.PropertyMap, old *Object) resource.PropertyMap {
+	out := resource.PropertyMap{}
+	if old != nil {
+		out = fromState(old.Outputs)
+	}
+	outs := schema.Resources[token].Outputs
+	for key, v := range in {
+		if slices.Contains(outs, string(key)) {
+			out[key] = v
+		}
+	}
+	if old == nil {
+		out["name"] = in[resource.PropertyKey(k.nameKey)]
+		for _, path := range k.previewUnknown {
+			setv(out, path, computed())
+		}
+	} else {
+		for _, path := range k.rerun {
+			setv(out, path, computed())
+		}
+	}
+	return out
+}
+
+// apply runs a create or an update against the state.
+func (p *Provider) apply(k *kind, token, urn string, in resource.PropertyMap, old *Object, opName string) (*op, error) {
+	for _, ik := range k.idKeys {
+		if gets(in, ik) == "" {
+			return nil, armErr(400, "InvalidRequestContent", "The request is missing '%s'.", ik)
+		}
+	}
+	c := &op{p: p, k: k, in: in, old: old, urn: urn, now: p.now(), id: k.id(in), name: gets(in, k.nameKey)}
+	if err := p.fault(k.short, opName); err != nil {
+		return nil, err
+	}
+	err := p.Store.Update(func(s *State) error {
+		c.st = s
+		existing := s.Get(c.id)
+		if old != nil && !strings.EqualFold(old.ID, c.id) {
+			return armErr(400, "InvalidRequestContent", "The resource id changed from '%s' to '%s' in an update.", old.ID, c.id)
+		}
+		if old == nil && existing != nil {
+			return fmt.Errorf("cannot create already existing resource '%s'", c.id)
+		}
+		if existing != nil {
+			c.old = existing
+		}
+		if k.short != "ResourceGroup" && gets(in, "resourceGroupName") != "" && s.Get(rgID(gets(in, "resourceGroupName"))) == nil {
+			return armErr(404, "ResourceGroupNotFound", "Resource group '%s' could not be found.", gets(in, "resourceGroupName"))
+		}
+		if k.parent != nil {
+			if id, perr := k.parent(in); s.Get(id) == nil {
+				return perr
+			}
+		}
+		c.out = resource.PropertyMap{}
+		outs := schema.Resources[token].Outputs
+		for key, v := range in {
+			if slices.Contains(outs, string(key)) {
+				c.out[key] = v
+			}
+		}
+		c.out["name"] = str(c.name)
+		if slices.Contains(outs, "type") {
+			c.out["type"] = str(k.armType)
+		}
+		if k.apply != nil {
+			if err := k.apply(c); err != nil {
+				return err
+			}
+		}
+		created := c.now
+		if c.old != nil {
+			created = c.old.Created
+		}
+		s.Put(&Object{ID: c.id, Type: token, URN: urn, Inputs: plain(in), Outputs: plain(c.out), Created: created, Updated: c.now})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range c.after {
+		f()
+	}
+	return c, nil
+}
+
+// Read returns the resource as the state has it; an empty id when gone.
+func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (resp *pulumirpc.ReadResponse, err error) {
+	token := typeOf(req.GetType(), req.GetUrn())
+	defer p.logged("Read", token, urnName(req.GetUrn()), &err)()
+	if err = p.fault(ShortType(token), "read"); err != nil {
+		return nil, err
+	}
+	var obj *Object
+	err = p.Store.View(func(s *State) error {
+		obj = s.Get(req.GetId())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if obj == nil {
+		return &pulumirpc.ReadResponse{}, nil
+	}
+	props, err := marshal(fromState(obj.Outputs), plainOpts)
+	if err != nil {
+		return nil, err
+	}
+	inputs, err := marshal(fromState(obj.Inputs), plainOpts)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.ReadResponse{Id: obj.ID, Properties: props, Inputs: inputs}, nil
+}
+
+// Delete removes the resource and everything nested in it; a resource
+// already gone is not an error.
+func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (_ *emptypb.Empty, err error) {
+	token := typeOf(req.GetType(), req.GetUrn())
+	defer p.logged("Delete", token, urnName(req.GetUrn()), &err)()
+	short := ShortType(token)
+	if err = p.fault(short, "delete"); err != nil {
+		return nil, err
+	}
+	err = p.Store.Update(func(s *State) error {
+		obj := s.Get(req.GetId())
+		if obj == nil {
+			return nil
+		}
+		for _, o := range s.Remove(obj.ID) {
+			removeManaged(s, o.ID)
+			// Deleted accounts, also those of a deleted group, stay
+			// soft-deleted with their subdomain reserved.
+			if ShortType(o.Type) == "Account" && p.env(EnvSoftDelete) != "0" {
+				s.SoftDeleted[key(o.ID)] = SoftDeleted{ID: o.ID, Subdomain: o.Input("properties.customSubDomainName"), Deleted: p.now()}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+// --- Invoke ----------------------------------------------------------------------
+
+// Invoke serves getClientConfig and the cluster credential functions.
+func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp *pulumirpc.InvokeResponse, err error) {
+	tok := req.GetTok()
+	args, err := unmarshal(req.GetArgs(), plainOpts)
+	if err != nil {
+		return nil, err
+	}
+	defer p.logged("Invoke", tok, gets(args, "resourceName"), &err)()
+	var ret resource.PropertyMap
+	switch tok {
+	case "azure-native:authorization:getClientConfig":
+		ret = resource.PropertyMap{
+			"subscriptionId": str(SubscriptionID), "tenantId": str(TenantID),
+			"clientId": str(ClientID), "objectId": str(ObjectID),
+		}
+	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice:listManagedClusterAdminCredentials":
+		var failures []*pulumirpc.CheckFailure
+		for _, f := range validate(schema.Functions[tok], args, "") {
+			failures = append(failures, &pulumirpc.CheckFailure{Property: f.Property, Reason: f.Reason})
+		}
+		if len(failures) > 0 {
+			return &pulumirpc.InvokeResponse{Failures: failures}, nil
+		}
+		if ret, err = p.credentials(tok, args); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("the Azure stand-in does not support function %s", tok)
+	}
+	out, err := marshal(ret, plainOpts)
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.InvokeResponse{Return: out}, nil
+}
+
+func (p *Provider) credentials(tok string, args resource.PropertyMap) (resource.PropertyMap, error) {
+	rg, name := gets(args, "resourceGroupName"), gets(args, "resourceName")
+	id := inRG("Microsoft.ContainerService/managedClusters", "resourceName")(args)
+	if err := p.fault(ShortType(tok), "invoke"); err != nil {
+		return nil, err
+	}
+	var cluster *Object
+	err := p.Store.View(func(s *State) error {
+		if s.Get(rgID(rg)) == nil {
+			return armErr(404, "ResourceGroupNotFound", "Resource group '%s' could not be found.", rg)
+		}
+		if cluster = s.Get(id); cluster == nil {
+			return notFound(id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if admin := strings.HasSuffix(tok, "AdminCredentials"); admin {
+		if local, _ := getb(fromState(cluster.Inputs), "disableLocalAccounts"); local {
+			return nil, armErr(400, "BadRequest", "Getting static credential is not allowed because this cluster is set to disable local accounts.")
+		}
+	}
+	path := p.env(EnvKubeconfig)
+	if path == "" {
+		return nil, errors.New(EnvKubeconfig + " is not set: the stand-in has no kubeconfig to return for cluster " + name)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cluster's kubeconfig (%s): %w", EnvKubeconfig, err)
+	}
+	credName := "clusterUser"
+	if strings.HasSuffix(tok, "AdminCredentials") {
+		credName = "clusterAdmin"
+	}
+	return resource.PropertyMap{"kubeconfigs": resource.NewArrayProperty([]resource.PropertyValue{
+		resource.NewObjectProperty(resource.PropertyMap{
+			"name":  str(credName),
+			"value": str(base64.StdEncoding.EncodeToString(data)),
+		}),
+	})}, nil
+}
