@@ -3,7 +3,7 @@ STACK ?= dev
 # A local state backend (~/.pulumi) unless you point elsewhere.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: deploy destroy test
+.PHONY: deploy destroy test e2e
 
 deploy:
 	pulumi stack select --create $(STACK)
@@ -15,5 +15,11 @@ destroy:
 test:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	go vet -tags e2e ./e2e/
 	go test ./...
 	cd demo && go vet ./... && go test ./...
+
+# End to end, no cloud: the real Pulumi engine against a local Kubernetes
+# API server and a local stand-in for Azure (tools built once, cached).
+e2e:
+	bash testtools/e2e.sh

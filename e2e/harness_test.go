@@ -1,0 +1,161 @@
+//go:build e2e
+
+// Package e2e runs the real program, through the real Pulumi CLI, language
+// host and Kubernetes provider, against a real local Kubernetes API server
+// and a local stand-in for Azure. `make e2e` builds the tools (cached),
+// starts the control plane, runs this suite and stops everything.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// suite is what every test shares: tools, the plugin home, the cluster.
+type suite struct {
+	root       string // the repository
+	bin        string // the cached tools (pulumi, pulumi-language-go, ...)
+	tmp        string
+	pulumiHome string
+	standinBin string
+	demoBin    string
+	kubeconfig string // the local API server's admin kubeconfig
+	issuer     string // the service account issuer = the "AKS" OIDC issuer
+	kube       *kubernetes.Clientset
+}
+
+var s suite
+
+func TestMain(m *testing.M) {
+	code, err := setup()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e setup:", err)
+		os.Exit(1)
+	}
+	if code < 0 {
+		code = m.Run()
+	}
+	os.RemoveAll(s.tmp)
+	os.Exit(code)
+}
+
+func setup() (int, error) {
+	start := time.Now()
+	wd, _ := os.Getwd()
+	s.root = filepath.Dir(wd)
+	s.bin = os.Getenv("E2E_BIN")
+	s.kubeconfig = os.Getenv("E2E_KUBECONFIG")
+	s.issuer = os.Getenv("E2E_ISSUER")
+	if s.bin == "" || s.kubeconfig == "" || s.issuer == "" {
+		return 1, fmt.Errorf("E2E_BIN, E2E_KUBECONFIG and E2E_ISSUER must be set: run the suite with `make e2e`")
+	}
+	var err error
+	if s.tmp, err = os.MkdirTemp("", "aks-openai-e2e-"); err != nil {
+		return 1, err
+	}
+	os.Setenv("PATH", s.bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	s.standinBin = filepath.Join(s.tmp, "bin", "pulumi-resource-azure-native")
+	s.demoBin = filepath.Join(s.tmp, "bin", "demo")
+	if err := run(s.root, "go", "build", "-o", s.standinBin, "./testtools/azurestandin"); err != nil {
+		return 1, err
+	}
+	if err := run(filepath.Join(s.root, "demo"), "go", "build", "-o", s.demoBin, "."); err != nil {
+		return 1, err
+	}
+	s.pulumiHome = filepath.Join(s.tmp, "pulumi-home")
+	if err := run(s.root, "bash", "testtools/toolchain/install-plugins.sh", s.pulumiHome, s.standinBin); err != nil {
+		return 1, err
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", s.kubeconfig)
+	if err != nil {
+		return 1, err
+	}
+	if s.kube, err = kubernetes.NewForConfig(cfg); err != nil {
+		return 1, err
+	}
+	fmt.Printf("e2e setup took %s\n", time.Since(start).Round(time.Millisecond))
+	return -1, nil
+}
+
+func run(dir, name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// copyProject copies what a user deploys (the repository minus tests'
+// tools, VCS and CI files) to dir, so each test has its own stack files.
+func copyProject(t *testing.T, dir string) {
+	t.Helper()
+	skip := map[string]bool{".git": true, ".ci": true, "e2e": true, "testtools": true}
+	err := filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(s.root, path)
+		if rel == "." {
+			return nil
+		}
+		if skip[strings.Split(filepath.ToSlash(rel), "/")[0]] || strings.HasPrefix(d.Name(), "Pulumi.") && d.Name() != "Pulumi.yaml" && d.Name() != "Pulumi.dev.yaml" && d.Name() != "Pulumi.prod.yaml" {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		target := filepath.Join(dir, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		defer out.Close()
+		_, err = io.Copy(out, in)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pulumiCmd is the CLI built from source, in the tools cache.
+func pulumiCmd(t *testing.T) auto.PulumiCommand {
+	t.Helper()
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(s.bin)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,209 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"aks-openai-workload-identity/testtools/azurestandin/dataplane"
+	"aks-openai-workload-identity/testtools/azurestandin/standin"
+)
+
+const project = "aks-openai-workload-identity"
+
+// world is one Azure subscription (a stand-in state and its data plane),
+// one state backend and one copy of the project: what a user has.
+type world struct {
+	t       *testing.T
+	dir     string
+	backend string
+	azure   standin.Store
+	log     string
+	dp      *dataplane.Server
+	env     map[string]string
+}
+
+// newWorld makes a fresh world; faults goes to AZURE_STANDIN_FAULTS.
+func newWorld(t *testing.T, faults string) *world {
+	t.Helper()
+	base := t.TempDir()
+	w := &world{
+		t:       t,
+		dir:     filepath.Join(base, "project"),
+		backend: filepath.Join(base, "backend"),
+		azure:   standin.Store{Dir: filepath.Join(base, "azure")},
+		log:     filepath.Join(base, "azure.log"),
+	}
+	for _, d := range []string{w.dir, w.backend, w.azure.Dir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyProject(t, w.dir)
+	dp, err := dataplane.StartConfig(dataplane.Config{StateDir: w.azure.Dir, Kubeconfig: s.kubeconfig, Log: w.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dp.Close() })
+	w.dp = dp
+	w.env = map[string]string{
+		"PULUMI_BACKEND_URL":                          "file://" + w.backend,
+		"PULUMI_CONFIG_PASSPHRASE":                    "e2e",
+		"PULUMI_SKIP_UPDATE_CHECK":                    "1",
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+		// Only the plugins installed in PULUMI_HOME, none found on PATH.
+		"PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
+		"AZURE_STANDIN_STATE":                         w.azure.Dir,
+		"AZURE_STANDIN_LOG":                           w.log,
+		"AZURE_STANDIN_KUBECONFIG":                    s.kubeconfig,
+		"AZURE_STANDIN_OIDC_ISSUER":                   s.issuer,
+		"AZURE_STANDIN_DATAPLANE_URL":                 dp.URL,
+		"AZURE_STANDIN_FAULTS":                        faults,
+	}
+	return w
+}
+
+// stack selects or creates a stack with config (keys without the project).
+func (w *world) stack(name string, config map[string]string) auto.Stack {
+	t := w.t
+	t.Helper()
+	ctx := ctxFor(t, 2*time.Minute)
+	st, err := auto.UpsertStackLocalSource(ctx, name, w.dir,
+		auto.Pulumi(pulumiCmd(t)), auto.PulumiHome(s.pulumiHome), auto.EnvVars(w.env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := auto.ConfigMap{}
+	for k, v := range config {
+		cm[project+":"+k] = auto.ConfigValue{Value: v}
+	}
+	if len(cm) > 0 {
+		if err := st.SetAllConfig(ctx, cm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
+}
+
+// result is one Pulumi operation: its error, output and wall time.
+type result struct {
+	err     error
+	out     string
+	took    time.Duration
+	changes map[apitype.OpType]int
+	outputs auto.OutputMap
+}
+
+func up(t *testing.T, st auto.Stack) result {
+	t.Helper()
+	var buf bytes.Buffer
+	start := time.Now()
+	r, err := st.Up(ctxFor(t, 20*time.Minute), optup.ProgressStreams(&buf), optup.ErrorProgressStreams(&buf))
+	res := result{err: err, out: buf.String(), took: time.Since(start), outputs: r.Outputs}
+	if r.Summary.ResourceChanges != nil {
+		res.changes = map[apitype.OpType]int{}
+		for k, v := range *r.Summary.ResourceChanges {
+			res.changes[apitype.OpType(k)] = v
+		}
+	}
+	t.Logf("up %s: %s (err=%v)", st.Name(), res.took.Round(time.Millisecond), err != nil)
+	return res
+}
+
+func mustUp(t *testing.T, st auto.Stack) result {
+	t.Helper()
+	r := up(t, st)
+	if r.err != nil {
+		t.Fatalf("up failed after %s: %v\n%s", r.took, r.err, r.out)
+	}
+	return r
+}
+
+func preview(t *testing.T, st auto.Stack) result {
+	t.Helper()
+	var buf bytes.Buffer
+	start := time.Now()
+	r, err := st.Preview(ctxFor(t, 10*time.Minute), optpreview.ProgressStreams(&buf))
+	t.Logf("preview %s: %s", st.Name(), time.Since(start).Round(time.Millisecond))
+	return result{err: err, out: buf.String(), took: time.Since(start), changes: r.ChangeSummary}
+}
+
+func destroy(t *testing.T, st auto.Stack) result {
+	t.Helper()
+	var buf bytes.Buffer
+	start := time.Now()
+	_, err := st.Destroy(ctxFor(t, 15*time.Minute), optdestroy.ProgressStreams(&buf))
+	t.Logf("destroy %s: %s", st.Name(), time.Since(start).Round(time.Millisecond))
+	return result{err: err, out: buf.String(), took: time.Since(start)}
+}
+
+// cleanupStack destroys the stack when the test ends, whatever happened.
+func cleanupStack(t *testing.T, st auto.Stack) {
+	t.Cleanup(func() {
+		if r := destroy(t, st); r.err != nil {
+			t.Logf("cleanup destroy of %s failed: %v\n%s", st.Name(), r.err, r.out)
+		}
+	})
+}
+
+// onlySame tells whether a change summary has nothing but unchanged resources.
+func onlySame(c map[apitype.OpType]int) bool {
+	for op, n := range c {
+		if op != apitype.OpSame && n > 0 {
+			return false
+		}
+	}
+	return len(c) > 0
+}
+
+// azureObjects counts the stand-in's objects by short type.
+func (w *world) azureObjects() map[string]int {
+	w.t.Helper()
+	n := map[string]int{}
+	err := w.azure.View(func(st *standin.State) error {
+		for _, o := range st.Objects {
+			n[standin.ShortType(o.Type)]++
+		}
+		return nil
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return n
+}
+
+// azureLog is what the stand-in logged: every gRPC call, one a line.
+func (w *world) azureLog() string {
+	b, _ := os.ReadFile(w.log)
+	return string(b)
+}
+
+func contains(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, tail(text, 3000))
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
+}
+
+var _ = context.Background
