@@ -65,12 +65,12 @@ func newWorld(t *testing.T, faults string) *world {
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 		// Only the plugins installed in PULUMI_HOME, none found on PATH.
 		"PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
-		"AZURE_STANDIN_STATE":                         w.azure.Dir,
-		"AZURE_STANDIN_LOG":                           w.log,
-		"AZURE_STANDIN_KUBECONFIG":                    s.kubeconfig,
-		"AZURE_STANDIN_OIDC_ISSUER":                   s.issuer,
-		"AZURE_STANDIN_DATAPLANE_URL":                 dp.URL,
-		"AZURE_STANDIN_FAULTS":                        faults,
+		"AZURE_STANDIN_STATE":           w.azure.Dir,
+		"AZURE_STANDIN_LOG":             w.log,
+		"AZURE_STANDIN_KUBECONFIG":      s.kubeconfig,
+		"AZURE_STANDIN_OIDC_ISSUER":     s.issuer,
+		"AZURE_STANDIN_DATAPLANE_URL":   dp.URL,
+		"AZURE_STANDIN_FAULTS":          faults,
 	}
 	return w
 }
