@@ -93,11 +93,15 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 	}
 
 	// 4. Container registry and the demo image, built inside it.
-	registry, err := infra.NewRegistry(ctx, base+"-acr", infra.RegistryArgs{
+	registryArgs := infra.RegistryArgs{
 		ResourceGroup: rg,
 		NamePrefix:    base,
-		AnonymousPull: true,
-	}, inAzure)
+		AnonymousPull: cfg.RegistryPull == config.PullAnonymous,
+	}
+	if cfg.RegistryPull == config.PullAcrPull {
+		registryArgs.PullPrincipalID = cluster.KubeletObjectID
+	}
+	registry, err := infra.NewRegistry(ctx, base+"-acr", registryArgs, inAzure)
 	if err != nil {
 		return nil, err
 	}
@@ -128,35 +132,31 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// 6. Service Connector link, cluster to OpenAI, workload identity.
-	connArgs := infra.ConnectionArgs{
-		ClusterID:        cluster.ID.ToStringOutput(),
-		TargetID:         openai.ID.ToStringOutput(),
-		IdentityClientID: identity.ClientID,
-		ConnectionName:   cfg.ConnectionName,
-		Namespace:        cfg.Namespace,
-		ClientType:       cfg.ClientType,
-	}
-	if namespace != nil {
-		// Service Connector creates its objects in the namespace.
-		connArgs.DependsOn = []pulumi.Resource{namespace}
-	}
-	conn, err := infra.NewConnection(ctx, base+"-connection", connArgs, inAzure)
+	// 6. The connection: Service Connector's link (the tutorial), or the
+	// same identity plumbing declared directly.
+	conn, err := connect(ctx, cfg, connectArgs{
+		base: base, rg: rg, cluster: cluster, openai: openai, identity: identity,
+		namespace: namespace, inAzure: inAzure, inCluster: inCluster,
+	})
 	if err != nil {
 		return nil, err
 	}
 
 	// 7. The demo workload, which proves the connection.
-	serviceAccount := identity.ClientID.ApplyT(cfg.ExpectedServiceAccountName).(pulumi.StringOutput)
+	waitOn := conn.waitOn
+	if registry.PullRole != nil {
+		waitOn = append(waitOn, registry.PullRole)
+	}
 	demo, err := k8s.NewDemo(ctx, base+"-demo", k8s.DemoArgs{
 		Namespace:          cfg.Namespace,
-		ServiceAccountName: serviceAccount,
+		ServiceAccountName: conn.serviceAccount,
 		SecretName:         cfg.ExpectedSecretName(),
 		Image:              image.Ref,
 		Endpoint:           openai.Endpoint,
 		DeploymentName:     openai.DeploymentName,
+		WaitForConnector:   cfg.ConnectionMode == config.ModeServiceConnector,
 		Kubeconfig:         cluster.Kubeconfig,
-		DependsOn:          []pulumi.Resource{conn.Linker},
+		DependsOn:          waitOn,
 		ConnectorWait:      time.Duration(cfg.ConnectorWaitSeconds) * time.Second,
 		Deadline:           time.Duration(cfg.DemoDeadlineSeconds) * time.Second,
 		ConfigPrefix:       ctx.Project() + ":",
@@ -166,7 +166,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	return pulumi.Map{
+	outputs := pulumi.Map{
 		"resourceGroupName":   rg.Name,
 		"clusterName":         cluster.Name,
 		"kubeconfig":          cluster.Kubeconfig,
@@ -176,9 +176,12 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		"registryLoginServer": registry.LoginServer,
 		"image":               image.Ref,
 		"identityClientId":    identity.ClientID,
-		"connectionId":        conn.ID,
 		"serviceAccountName":  demo.ServiceAccountName,
 		"secretName":          demo.SecretName,
 		"demoLogCommand":      demo.LogCommand,
-	}, nil
+	}
+	for name, value := range conn.outputs {
+		outputs[name] = value
+	}
+	return outputs, nil
 }

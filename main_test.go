@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
@@ -237,3 +238,96 @@ func TestBadConfigStopsBeforeAnyResource(t *testing.T) {
 		t.Errorf("%d resources declared despite bad config", n)
 	}
 }
+
+func TestProdStackIsDirectWithAcrPull(t *testing.T) {
+	m := &mocks.Mocks{}
+	r, err := runProgram(t, m, stackConfig(t, "prod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(m.Find("azure-native:servicelinker:Linker")); n != 0 {
+		t.Errorf("%d Linkers in direct mode", n)
+	}
+	if len(r.checks) != 0 {
+		t.Errorf("waited for Service Connector in direct mode")
+	}
+	clusterOut := m.One(t.Fatalf, "azure-native:containerservice:ManagedCluster").Outputs
+	issuer := clusterOut["oidcIssuerProfile"].ObjectValue()["issuerURL"].StringValue()
+	kubelet := clusterOut["identityProfile"].ObjectValue()["kubeletidentity"].ObjectValue()["objectId"].StringValue()
+	identity := m.One(t.Fatalf, "azure-native:managedidentity:UserAssignedIdentity").Outputs
+
+	fic := m.One(t.Fatalf, "azure-native:managedidentity:FederatedIdentityCredential").Inputs
+	if fic["issuer"].StringValue() != issuer || fic["subject"].StringValue() != "system:serviceaccount:sc-demo:sc-demo-openai-identity" ||
+		len(fic["audiences"].ArrayValue()) != 1 || fic["audiences"].ArrayValue()[0].StringValue() != "api://AzureADTokenExchange" ||
+		fic["resourceName"].StringValue() != identity["name"].StringValue() {
+		t.Errorf("federated credential %v", fic)
+	}
+
+	roles := map[string]resourceInputs{}
+	for _, ra := range m.Find("azure-native:authorization:RoleAssignment") {
+		def := ra.Inputs["roleDefinitionId"].StringValue()
+		roles[def[strings.LastIndex(def, "/")+1:]] = ra.Inputs
+		if !strings.HasPrefix(def, "/subscriptions/"+mocks.SubscriptionID+"/providers/Microsoft.Authorization/roleDefinitions/") ||
+			ra.Inputs["principalType"].StringValue() != "ServicePrincipal" {
+			t.Errorf("role assignment %v", ra.Inputs)
+		}
+	}
+	openaiUser, acrPull := roles["5e0bd9bd-7b93-4f28-af87-19fc36ad61bd"], roles["7f951dda-4ed3-4680-a7ca-43fe172d538d"]
+	if len(roles) != 2 || openaiUser == nil || acrPull == nil {
+		t.Fatalf("roles %v", roles)
+	}
+	if openaiUser["principalId"].StringValue() != identity["principalId"].StringValue() ||
+		!strings.Contains(openaiUser["scope"].StringValue(), "/providers/Microsoft.CognitiveServices/accounts/") {
+		t.Errorf("OpenAI role %v", openaiUser)
+	}
+	if acrPull["principalId"].StringValue() != kubelet || !strings.Contains(acrPull["scope"].StringValue(), "/providers/Microsoft.ContainerRegistry/registries/") {
+		t.Errorf("AcrPull role %v", acrPull)
+	}
+	if reg := m.One(t.Fatalf, "azure-native:containerregistry/v20230101preview:Registry").Inputs; reg["anonymousPullEnabled"].V != false {
+		t.Errorf("anonymous pull on in prod: %v", reg["anonymousPullEnabled"])
+	}
+
+	sa := m.One(t.Fatalf, "kubernetes:core/v1:ServiceAccount").Inputs["metadata"].ObjectValue()
+	if sa["name"].StringValue() != "sc-demo-openai-identity" || sa["namespace"].StringValue() != "sc-demo" ||
+		sa["annotations"].ObjectValue()["azure.workload.identity/client-id"].StringValue() != identity["clientId"].StringValue() {
+		t.Errorf("service account %v", sa)
+	}
+	job := m.One(t.Fatalf, "kubernetes:batch/v1:Job")
+	for _, dep := range [][2]string{
+		{"azure-native:managedidentity:FederatedIdentityCredential", "scdemo-direct-fic"},
+		{"azure-native:authorization:RoleAssignment", "scdemo-direct-openai-user"},
+		{"azure-native:authorization:RoleAssignment", "scdemo-acr-acrpull"},
+		{"kubernetes:core/v1:ServiceAccount", "scdemo-workload-identity"},
+		{"kubernetes:core/v1:Secret", "scdemo-workload-identity"},
+	} {
+		if !job.DependsOn(dep[0], dep[1]) {
+			t.Errorf("Job does not wait on %s %s: %v", dep[0], dep[1], job.Dependencies)
+		}
+	}
+	if _, ok := r.resolved["connectionId"]; ok {
+		t.Error("connectionId output in direct mode")
+	}
+	for _, name := range []string{"federatedCredentialId", "roleAssignmentId"} {
+		if fmt.Sprint(r.resolved[name]) == "" {
+			t.Errorf("output %s missing", name)
+		}
+	}
+	if r.resolved["serviceAccountName"] != "sc-demo-openai-identity" || r.resolved["secretName"] != "sc-demo-openai-identity-connection" {
+		t.Errorf("names %v %v", r.resolved["serviceAccountName"], r.resolved["secretName"])
+	}
+}
+
+func TestProductionRefusesAnonymousPull(t *testing.T) {
+	m := &mocks.Mocks{}
+	cfg := stackConfig(t, "prod")
+	cfg["registryPull"] = "anonymous"
+	_, err := runProgram(t, m, cfg)
+	if err == nil || !strings.Contains(err.Error(), `registryPull: "anonymous" is unsafe on a production stack`) {
+		t.Fatalf("got %v", err)
+	}
+	if n := len(m.Registrations()); n != 0 {
+		t.Errorf("%d resources declared", n)
+	}
+}
+
+type resourceInputs = resource.PropertyMap

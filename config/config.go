@@ -44,7 +44,24 @@ type Config struct {
 	ConnectorWaitSeconds int
 	// DemoDeadlineSeconds bounds the demo Job's whole run, retries included.
 	DemoDeadlineSeconds int
+
+	// ConnectionMode is how the workload gets its identity and access:
+	// Service Connector (the tutorial) or direct, all in Pulumi state.
+	ConnectionMode string
+	// RegistryPull is how the cluster pulls the demo image: anonymously
+	// (the tutorial) or with the AcrPull role on the kubelet identity.
+	RegistryPull string
+	// Production marks a stack that must not use the tutorial's shortcuts.
+	Production bool
 }
+
+// Connection modes and registry pull paths.
+const (
+	ModeServiceConnector = "serviceConnector"
+	ModeDirect           = "direct"
+	PullAnonymous        = "anonymous"
+	PullAcrPull          = "acrPull"
+)
 
 // Model is the Azure OpenAI model deployment.
 type Model struct {
@@ -81,6 +98,9 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 		SecretName:           r.optional("secretName"),
 		ConnectorWaitSeconds: r.integer("connectorWaitSeconds"),
 		DemoDeadlineSeconds:  r.integer("demoDeadlineSeconds"),
+		ConnectionMode:       r.str("connectionMode"),
+		RegistryPull:         r.str("registryPull"),
+		Production:           r.boolean("production"),
 	}
 	if len(r.errs) > 0 {
 		return nil, errors.Join(r.errs...)
@@ -107,6 +127,18 @@ func (r *reader) str(key string) string {
 
 func (r *reader) optional(key string) string {
 	return r.cfg.Get(key)
+}
+
+func (r *reader) boolean(key string) bool {
+	raw := r.str(key)
+	if raw == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("config %s: %q is not true or false", key, raw))
+	}
+	return b
 }
 
 func (r *reader) integer(key string) int {

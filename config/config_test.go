@@ -18,6 +18,7 @@ func valid() Config {
 		},
 		Namespace: "default", ConnectionName: "openaiconn", ClientType: "none",
 		ConnectorWaitSeconds: 180, DemoDeadlineSeconds: 480,
+		ConnectionMode: ModeServiceConnector, RegistryPull: PullAnonymous,
 	}
 }
 
@@ -65,6 +66,10 @@ func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
 		{"secretName", "-bad", "Kubernetes name", func(c *Config) { c.SecretName = "-bad" }},
 		{"connectorWaitSeconds", "5", "from 10 to 1800", func(c *Config) { c.ConnectorWaitSeconds = 5 }},
 		{"demoDeadlineSeconds", "30", "from 60 to 3600", func(c *Config) { c.DemoDeadlineSeconds = 30 }},
+		{"connectionMode", "linker", "one of serviceConnector, direct", func(c *Config) { c.ConnectionMode = "linker" }},
+		{"registryPull", "admin", "one of anonymous, acrPull", func(c *Config) { c.RegistryPull = "admin" }},
+		{"registryPull", "anonymous", "unsafe on a production stack", func(c *Config) { c.Production, c.NodeCount = true, 2 }},
+		{"nodeCount", "1", "at least 2", func(c *Config) { c.Production, c.RegistryPull = true, PullAcrPull }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
@@ -88,6 +93,19 @@ func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
 	}
 }
 
+func TestProductionAcceptsTheSecureVariants(t *testing.T) {
+	c := valid()
+	c.Production, c.RegistryPull, c.NodeCount, c.ConnectionMode = true, PullAcrPull, 3, ModeDirect
+	if err := c.Validate("p"); err != nil {
+		t.Fatalf("secure production config rejected: %v", err)
+	}
+	// The same values without the flag are a dev stack: fine.
+	c = valid()
+	if err := c.Validate("p"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSeveralBadValuesAreAllReported(t *testing.T) {
 	c := valid()
 	c.Location, c.NodeCount, c.ClientType = "East US", -1, "x"
@@ -104,6 +122,10 @@ func TestConnectorNames(t *testing.T) {
 	}
 	if got := c.ExpectedServiceAccountName("abc-123"); got != "sc-account-abc-123" {
 		t.Errorf("service account = %q", got)
+	}
+	c.ConnectionMode = ModeDirect
+	if c.ExpectedSecretName() != DirectSecretName || c.ExpectedServiceAccountName("abc") != DirectServiceAccountName {
+		t.Errorf("direct mode names %q %q", c.ExpectedSecretName(), c.ExpectedServiceAccountName("abc"))
 	}
 	c.SecretName, c.ServiceAccountName = "mine", "my-sa"
 	if c.ExpectedSecretName() != "mine" || c.ExpectedServiceAccountName("abc") != "my-sa" {
@@ -136,6 +158,7 @@ func allKeys() map[string]string {
 		"deploymentName": "chat", "deploymentSku": "GlobalStandard", "deploymentCapacity": "10",
 		"namespace": "demo", "connectionName": "openaiconn", "clientType": "go",
 		"connectorWaitSeconds": "60", "demoDeadlineSeconds": "300",
+		"connectionMode": "direct", "registryPull": "acrPull", "production": "false",
 	}
 }
 
@@ -148,7 +171,8 @@ func TestLoadReadsEveryKey(t *testing.T) {
 	}
 	if cfg.NodeCount != 2 || cfg.Model.DeploymentName != "chat" || cfg.Namespace != "demo" ||
 		cfg.ClientType != "go" || cfg.SecretName != "override" || cfg.ServiceAccountName != "" ||
-		cfg.ConnectorWaitSeconds != 60 || cfg.DemoDeadlineSeconds != 300 || cfg.Model.Capacity != 10 {
+		cfg.ConnectorWaitSeconds != 60 || cfg.DemoDeadlineSeconds != 300 || cfg.Model.Capacity != 10 ||
+		cfg.ConnectionMode != ModeDirect || cfg.RegistryPull != PullAcrPull || cfg.Production {
 		t.Fatalf("loaded %+v", cfg)
 	}
 }
@@ -157,11 +181,12 @@ func TestLoadReportsMissingAndNonNumericKeys(t *testing.T) {
 	values := allKeys()
 	delete(values, "location")
 	values["nodeCount"] = "two"
+	values["production"] = "yes"
 	_, err := load(t, values)
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, want := range []string{"config location: missing", "Pulumi.yaml", `config nodeCount: "two" is not a whole number`} {
+	for _, want := range []string{"config location: missing", "Pulumi.yaml", `config nodeCount: "two" is not a whole number`, `config production: "yes" is not true or false`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

@@ -75,6 +75,19 @@ func (c *Config) Validate(project string) error {
 	}
 	v.between("connectorWaitSeconds", c.ConnectorWaitSeconds, 10, 1800)
 	v.between("demoDeadlineSeconds", c.DemoDeadlineSeconds, 60, 3600)
+	v.oneOf("connectionMode", c.ConnectionMode, []string{ModeServiceConnector, ModeDirect})
+	v.oneOf("registryPull", c.RegistryPull, []string{PullAnonymous, PullAcrPull})
+
+	// What is fine for trying the tutorial is not for production. The
+	// check follows the production flag, not the stack's name.
+	if c.Production {
+		if c.RegistryPull == PullAnonymous {
+			v.unsafe("registryPull", c.RegistryPull, "anonymous pull lets anyone who knows the registry's name pull its images; use acrPull")
+		}
+		if c.NodeCount < 2 {
+			v.unsafe("nodeCount", fmt.Sprint(c.NodeCount), "one node is a single point of failure for every workload; use at least 2")
+		}
+	}
 
 	return errors.Join(v.errs...)
 }
@@ -86,6 +99,11 @@ type validator struct {
 
 func (v *validator) fail(key string, value any, allowed string) {
 	v.errs = append(v.errs, fmt.Errorf("config %s:%s: %q is not allowed; use %s", v.project, key, fmt.Sprint(value), allowed))
+}
+
+// unsafe reports a value that is valid but unsafe on a production stack.
+func (v *validator) unsafe(key, value, why string) {
+	v.errs = append(v.errs, fmt.Errorf("config %s:%s: %q is unsafe on a production stack (%s:production is true): %s", v.project, key, value, v.project, why))
 }
 
 func (v *validator) match(key, value string, re *regexp.Regexp, allowed string) {

@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	registry "github.com/pulumi/pulumi-azure-native-sdk/containerregistry/v2/v20230101preview"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -13,6 +14,9 @@ type RegistryArgs struct {
 	// AnonymousPull lets anyone pull, as the tutorial does, so the cluster
 	// needs no pull credential.
 	AnonymousPull bool
+	// PullPrincipalID, when set, gets AcrPull on the registry: the
+	// cluster's kubelet identity, as `az aks update --attach-acr` does.
+	PullPrincipalID pulumi.StringInput
 }
 
 // Registry is the container registry the demo image is built in.
@@ -24,6 +28,8 @@ type Registry struct {
 	LoginServer pulumi.StringOutput
 	// Resource is the registry itself, for resources that must wait on it.
 	Resource *registry.Registry
+	// PullRole is the AcrPull assignment, if any: workloads wait on it.
+	PullRole *authorization.RoleAssignment
 }
 
 // NewRegistry creates the registry: Standard, admin user off. The API
@@ -52,6 +58,11 @@ func NewRegistry(ctx *pulumi.Context, name string, args RegistryArgs, opts ...pu
 	}
 	c.Resource = reg
 	c.Name, c.ID, c.LoginServer = reg.Name, reg.ID(), reg.LoginServer
+	if args.PullPrincipalID != nil {
+		if c.PullRole, err = grant(ctx, name+"-acrpull", RoleAcrPull, reg.ID().ToStringOutput(), args.PullPrincipalID, c); err != nil {
+			return nil, err
+		}
+	}
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"name": c.Name, "loginServer": c.LoginServer,
 	})

@@ -26,10 +26,13 @@ type DemoArgs struct {
 	Image          pulumi.StringInput
 	Endpoint       pulumi.StringInput
 	DeploymentName pulumi.StringInput
-	// Kubeconfig lets the program wait for Service Connector's objects.
-	Kubeconfig pulumi.StringInput
+	// WaitForConnector makes the program wait, with Kubeconfig, until
+	// Service Connector's service account and secret exist.
+	WaitForConnector bool
+	Kubeconfig       pulumi.StringInput
 	// DependsOn are the custom resources the workload needs first (the
-	// Service Connector link itself, not a component wrapping it).
+	// Service Connector link itself, not a component wrapping it, or the
+	// federated credential and role assignment, and the AcrPull role).
 	DependsOn []pulumi.Resource
 	// ConnectorWait bounds the wait for Service Connector's objects;
 	// Deadline bounds the whole Job, auth retries included.
@@ -65,21 +68,24 @@ func NewDemo(ctx *pulumi.Context, name string, args DemoArgs, opts ...pulumi.Res
 	if check == nil {
 		check = WaitForConnectorObjects
 	}
-	// The names come out of the wait, so the Job is declared only once
-	// they exist. The kubeconfig makes the result secret; names are not.
-	ready := pulumi.Unsecret(pulumi.All(args.Kubeconfig, args.ServiceAccountName).ApplyTWithContext(ctx.Context(),
-		func(goctx context.Context, v []any) (string, error) {
-			sa := v[1].(string)
-			if ctx.DryRun() {
-				return sa, nil
-			}
-			err := check(goctx, ConnectorObjects{
-				Kubeconfig: v[0].(string), Namespace: args.Namespace,
-				ServiceAccount: sa, Secret: args.SecretName,
-				Timeout: args.ConnectorWait, ConfigPrefix: args.ConfigPrefix,
-			})
-			return sa, err
-		})).(pulumi.StringOutput)
+	ready := args.ServiceAccountName.ToStringOutput()
+	if args.WaitForConnector {
+		// The names come out of the wait, so the Job is declared only once
+		// they exist. The kubeconfig makes the result secret; names are not.
+		ready = pulumi.Unsecret(pulumi.All(args.Kubeconfig, args.ServiceAccountName).ApplyTWithContext(ctx.Context(),
+			func(goctx context.Context, v []any) (string, error) {
+				sa := v[1].(string)
+				if ctx.DryRun() {
+					return sa, nil
+				}
+				err := check(goctx, ConnectorObjects{
+					Kubeconfig: v[0].(string), Namespace: args.Namespace,
+					ServiceAccount: sa, Secret: args.SecretName,
+					Timeout: args.ConnectorWait, ConfigPrefix: args.ConfigPrefix,
+				})
+				return sa, err
+			})).(pulumi.StringOutput)
+	}
 
 	deadline := int(args.Deadline.Seconds())
 	// Two pod attempts fit in the deadline; each retries 401/403 for half

@@ -15,6 +15,7 @@ import (
 )
 
 type recordedCheck struct {
+	wait  bool
 	calls []ConnectorObjects
 	err   error
 }
@@ -39,6 +40,7 @@ func runDemo(t *testing.T, m *mocks.Mocks, rc *recordedCheck) (error, error) {
 			Image:              pulumi.String("r.azurecr.io/demo@sha256:abc"),
 			Endpoint:           pulumi.String("https://x.openai.azure.com/"),
 			DeploymentName:     pulumi.String("chat"),
+			WaitForConnector:   rc.wait,
 			Kubeconfig:         pulumi.ToSecret(pulumi.String("kubeconfig")).(pulumi.StringOutput),
 			DependsOn:          []pulumi.Resource{linker},
 			ConnectorWait:      90 * time.Second,
@@ -63,6 +65,9 @@ func runDemo(t *testing.T, m *mocks.Mocks, rc *recordedCheck) (error, error) {
 
 func get(v resource.PropertyValue, path ...any) resource.PropertyValue {
 	for _, p := range path {
+		if v.IsSecret() {
+			v = v.SecretValue().Element
+		}
 		switch k := p.(type) {
 		case string:
 			if !v.IsObject() {
@@ -80,7 +85,7 @@ func get(v resource.PropertyValue, path ...any) resource.PropertyValue {
 }
 
 func TestDemoJobIsTheTutorialsWorkloadHardened(t *testing.T) {
-	m, rc := &mocks.Mocks{}, &recordedCheck{}
+	m, rc := &mocks.Mocks{}, &recordedCheck{wait: true}
 	if err, jobErr := runDemo(t, m, rc); err != nil || jobErr != nil {
 		t.Fatal(err, jobErr)
 	}
@@ -152,12 +157,47 @@ func TestDemoJobIsTheTutorialsWorkloadHardened(t *testing.T) {
 }
 
 func TestDemoIsNotCreatedWhenServiceConnectorsObjectsAreMissing(t *testing.T) {
-	m, rc := &mocks.Mocks{}, &recordedCheck{err: errors.New(`Service Connector's secret "sc-conn-secret" did not appear`)}
+	m, rc := &mocks.Mocks{}, &recordedCheck{wait: true, err: errors.New(`Service Connector's secret "sc-conn-secret" did not appear`)}
 	err, jobErr := runDemo(t, m, rc)
 	if jobErr == nil || !strings.Contains(jobErr.Error(), `secret "sc-conn-secret" did not appear`) {
 		t.Fatalf("job error %v (run %v)", jobErr, err)
 	}
 	if len(m.Find("kubernetes:batch/v1:Job")) != 0 {
 		t.Error("the Job was created although the check failed")
+	}
+}
+
+func TestDemoDoesNotWaitWhenTheProgramOwnsTheObjects(t *testing.T) {
+	m, rc := &mocks.Mocks{}, &recordedCheck{err: errors.New("must not be called")}
+	if err, jobErr := runDemo(t, m, rc); err != nil || jobErr != nil {
+		t.Fatal(err, jobErr)
+	}
+	if len(rc.calls) != 0 {
+		t.Errorf("waited for Service Connector in direct mode: %+v", rc.calls)
+	}
+	m.One(t.Fatalf, "kubernetes:batch/v1:Job")
+}
+
+func TestWorkloadIdentityObjectsCarryServiceConnectorsKeys(t *testing.T) {
+	m := &mocks.Mocks{}
+	err := mocks.Run(m, nil, func(ctx *pulumi.Context) error {
+		_, err := NewWorkloadIdentity(ctx, "wi", WorkloadIdentityArgs{
+			Namespace: "demo", ServiceAccountName: "sa", SecretName: "conn",
+			ClientID: pulumi.String("cid"), Endpoint: pulumi.String("https://x.openai.azure.com/"),
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa := resource.NewProperty(m.One(t.Fatalf, "kubernetes:core/v1:ServiceAccount").Inputs)
+	if get(sa, "metadata", "name").V != "sa" || get(sa, "metadata", "namespace").V != "demo" ||
+		get(sa, "metadata", "annotations", "azure.workload.identity/client-id").V != "cid" {
+		t.Errorf("service account %v", sa)
+	}
+	sec := resource.NewProperty(m.One(t.Fatalf, "kubernetes:core/v1:Secret").Inputs)
+	if get(sec, "metadata", "name").V != "conn" || get(sec, "stringData", "AZURE_OPENAI_BASE").V != "https://x.openai.azure.com/" ||
+		get(sec, "stringData", "AZURE_OPENAI_CLIENTID").V != "cid" {
+		t.Errorf("secret %v", sec)
 	}
 }

@@ -1,0 +1,64 @@
+package infra
+
+import (
+	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	"github.com/pulumi/pulumi-azure-native-sdk/managedidentity/v2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// TokenExchangeAudience is the audience of the service account tokens
+// Entra ID exchanges for the identity's tokens.
+const TokenExchangeAudience = "api://AzureADTokenExchange"
+
+// DirectAccessArgs configures DirectAccess.
+type DirectAccessArgs struct {
+	ResourceGroup *ResourceGroup
+	Identity      *Identity
+	// IssuerURL is the cluster's OIDC issuer.
+	IssuerURL pulumi.StringInput
+	// Namespace and ServiceAccountName name the Kubernetes service account
+	// whose tokens the identity trusts.
+	Namespace          string
+	ServiceAccountName string
+	// AccountID is the Azure OpenAI account the identity may call.
+	AccountID pulumi.StringInput
+}
+
+// DirectAccess is what Service Connector would otherwise create outside
+// the program's state: the identity's federated credential for the
+// workload's service account, and an OpenAI role on the account.
+type DirectAccess struct {
+	pulumi.ResourceState
+
+	FederatedCredential *managedidentity.FederatedIdentityCredential
+	RoleAssignment      *authorization.RoleAssignment
+}
+
+// NewDirectAccess creates the federated credential and the role assignment.
+// It is the identity's only federated credential, so nothing writes to the
+// identity concurrently (Azure rejects that); the role can take minutes to
+// apply, which the demo's bounded retries absorb.
+func NewDirectAccess(ctx *pulumi.Context, name string, args DirectAccessArgs, opts ...pulumi.ResourceOption) (*DirectAccess, error) {
+	c := &DirectAccess{}
+	if err := ctx.RegisterComponentResource(typePrefix+"DirectAccess", name, c, opts...); err != nil {
+		return nil, err
+	}
+	fic, err := managedidentity.NewFederatedIdentityCredential(ctx, name+"-fic", &managedidentity.FederatedIdentityCredentialArgs{
+		ResourceGroupName: args.ResourceGroup.Name,
+		ResourceName:      args.Identity.Name,
+		Issuer:            args.IssuerURL,
+		Subject:           pulumi.String("system:serviceaccount:" + args.Namespace + ":" + args.ServiceAccountName),
+		Audiences:         pulumi.StringArray{pulumi.String(TokenExchangeAudience)},
+	}, pulumi.Parent(c))
+	if err != nil {
+		return nil, err
+	}
+	role, err := grant(ctx, name+"-openai-user", RoleOpenAIUser, args.AccountID, args.Identity.PrincipalID, c)
+	if err != nil {
+		return nil, err
+	}
+	c.FederatedCredential, c.RoleAssignment = fic, role
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
+		"federatedCredentialId": fic.ID(), "roleAssignmentId": role.ID(),
+	})
+}
