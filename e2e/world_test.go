@@ -207,3 +207,7 @@ func tail(s string, n int) string {
 }
 
 var _ = context.Background
+
+const timeVal = 2 * time.Minute
+
+func configValue(v string) auto.ConfigValue { return auto.ConfigValue{Value: v} }

@@ -1,0 +1,102 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"aks-openai-workload-identity/testtools/azurestandin/standin"
+)
+
+// The prod stack (direct mode, AcrPull) through up, a second look, the
+// identity chain on the program's own federated credential and role,
+// switching connection modes on the live stack both ways, and destroy.
+func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
+	w := newWorld(t, "")
+	st := w.stack("prod", nil)
+	cleanupStack(t, st)
+
+	first := mustUp(t, st)
+	azure := w.azureObjects()
+	if azure["Linker"] != 0 || azure["FederatedIdentityCredential"] != 1 || azure["RoleAssignment"] != 2 {
+		t.Errorf("direct mode in the stand-in: %v", azure)
+	}
+	w.azure.View(func(s *standin.State) error {
+		for _, r := range s.Find("Registry", nil) {
+			if r.Inputs["anonymousPullEnabled"] != false {
+				t.Errorf("registry anonymousPullEnabled = %v", r.Inputs["anonymousPullEnabled"])
+			}
+		}
+		return nil
+	})
+	out := first.outputs
+	clientID := out["identityClientId"].Value.(string)
+	checkDemoJob(t, "sc-demo", "sc-demo-openai-identity", "sc-demo-openai-identity-connection", out["image"].Value.(string))
+	if _, ok := out["federatedCredentialId"]; !ok {
+		t.Error("no federatedCredentialId output")
+	}
+
+	if p := preview(t, st); p.err != nil || !onlySame(p.changes) {
+		t.Errorf("preview after up: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
+	}
+	if again := mustUp(t, st); !onlySame(again.changes) {
+		t.Errorf("second up changed %v\n%s", again.changes, tail(again.out, 3000))
+	}
+
+	chain := func(t *testing.T, ns, sa, secretName string) {
+		t.Helper()
+		secret, err := s.kube.CoreV1().Secrets(ns).Get(context.Background(), secretName, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, err := runDemo(t, w, ns, sa, string(secret.Data["AZURE_OPENAI_CLIENTID"]),
+			string(secret.Data["AZURE_OPENAI_BASE"]), out["deploymentName"].Value.(string))
+		if err != nil || !strings.Contains(stdout, "Connect to Azure OpenAI service succeeded.") {
+			t.Fatalf("demo as %s/%s: %v\n%s%s", ns, sa, err, stdout, stderr)
+		}
+	}
+	t.Run("identity chain on the program's own credential and role", func(t *testing.T) {
+		chain(t, "sc-demo", "sc-demo-openai-identity", "sc-demo-openai-identity-connection")
+		_, stderr, err := runDemo(t, w, "sc-demo", "default", clientID, out["openaiEndpoint"].Value.(string), out["deploymentName"].Value.(string))
+		if err == nil || !strings.Contains(stderr, "rejected the federated token exchange") {
+			t.Errorf("the namespace's default service account got a token: %v %s", err, stderr)
+		}
+	})
+
+	t.Run("switch to Service Connector and back", func(t *testing.T) {
+		if err := st.SetConfig(ctxFor(t, timeVal), project+":connectionMode", configValue("serviceConnector")); err != nil {
+			t.Fatal(err)
+		}
+		sc := mustUp(t, st)
+		azure := w.azureObjects()
+		if azure["Linker"] != 1 {
+			t.Errorf("after switching to serviceConnector: %v\n%s", azure, tail(sc.out, 2000))
+		}
+		if _, ok := sc.outputs["connectionId"]; !ok {
+			t.Error("no connectionId after the switch")
+		}
+		checkDemoJob(t, "sc-demo", "sc-account-"+clientID, "sc-openaiconn-secret", out["image"].Value.(string))
+		chain(t, "sc-demo", "sc-account-"+clientID, "sc-openaiconn-secret")
+
+		if err := st.SetConfig(ctxFor(t, timeVal), project+":connectionMode", configValue("direct")); err != nil {
+			t.Fatal(err)
+		}
+		mustUp(t, st)
+		if azure := w.azureObjects(); azure["Linker"] != 0 || azure["FederatedIdentityCredential"] != 1 {
+			t.Errorf("after switching back to direct: %v", azure)
+		}
+		checkDemoJob(t, "sc-demo", "sc-demo-openai-identity", "sc-demo-openai-identity-connection", out["image"].Value.(string))
+		chain(t, "sc-demo", "sc-demo-openai-identity", "sc-demo-openai-identity-connection")
+	})
+
+	if r := destroy(t, st); r.err != nil {
+		t.Fatalf("destroy: %v\n%s", r.err, r.out)
+	}
+	if n := w.azureObjects(); len(n) != 0 {
+		t.Errorf("stand-in holds %v after destroy", n)
+	}
+}
