@@ -3,7 +3,7 @@ STACK ?= dev
 # A local state backend (~/.pulumi) unless you point elsewhere.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: deploy destroy test e2e
+.PHONY: deploy destroy test lint e2e
 
 deploy:
 	pulumi stack select --create $(STACK)
@@ -18,6 +18,14 @@ test:
 	go vet -tags e2e ./e2e/
 	go test ./...
 	cd demo && go vet ./... && go test ./...
+
+# The GitHub Actions workflows, checked with actionlint built from its Go
+# module (pinned in testtools/actionlint/go.mod).
+E2E_CACHE ?= $(HOME)/.cache/aks-openai-e2e
+lint:
+	cd testtools/actionlint && go build -trimpath -o $(E2E_CACHE)/bin/actionlint github.com/rhysd/actionlint/cmd/actionlint
+	$(E2E_CACHE)/bin/actionlint -no-color -shellcheck= -pyflakes=
+	@echo "actionlint: $$(ls .github/workflows/*.yml | wc -l) workflows clean"
 
 # End to end, no cloud: the real Pulumi engine against a local Kubernetes
 # API server and a local stand-in for Azure (tools built once, cached).
