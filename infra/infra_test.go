@@ -10,6 +10,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"aks-openai-workload-identity/testtools/mocks"
 )
@@ -218,12 +219,16 @@ var app = map[string]string{
 	".env":        "SECRET=1\n",
 }
 
-func TestImageBuildsInsideACRAndPinsTheDigest(t *testing.T) {
+// buildImage packs the test app and builds it in a registry under m; it
+// returns the packed context and the image reference or its error.
+func buildImage(t *testing.T, m *mocks.Mocks) (*BuildContext, string, error) {
+	t.Helper()
 	bc, err := PackBuildContext(writeApp(t, app))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &mocks.Mocks{}
+	var ref string
+	var refErr error
 	err = runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
 		reg, err := NewRegistry(ctx, "scdemo-acr", RegistryArgs{ResourceGroup: rg, NamePrefix: "scdemo"})
 		if err != nil {
@@ -233,14 +238,26 @@ func TestImageBuildsInsideACRAndPinsTheDigest(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		ref := mocks.Await(t, ctx, img.Ref).Value.(string)
-		if !regexp.MustCompile(`^scdemoacr[0-9a-f]{8}\.azurecr\.io/demo@` + mocks.ImageDigest + `$`).MatchString(ref) {
-			t.Errorf("ref %q", ref)
-		}
+		r, err := internals.UnsafeAwaitOutput(ctx.Context(), img.Ref)
+		ref, _ = r.Value.(string)
+		refErr = err
 		return nil
 	})
+	// A rejected image reference also fails the run: that is the point.
+	if err != nil && refErr == nil {
+		t.Fatal(err)
+	}
+	return bc, ref, refErr
+}
+
+func TestImageBuildsInsideACRAndPinsTheDigest(t *testing.T) {
+	m := &mocks.Mocks{}
+	bc, ref, err := buildImage(t, m)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^scdemoacr[0-9a-f]{8}\.azurecr\.io/demo@` + mocks.ImageDigest + `$`).MatchString(ref) {
+		t.Errorf("ref %q", ref)
 	}
 	run := m.One(t.Fatalf, "azure-native:containerregistry:TaskRun").Inputs
 	if propStr(run, "forceUpdateTag") != bc.Hash[:16] || propStr(run, "runRequest", "type") != "EncodedTaskRunRequest" ||
@@ -271,26 +288,9 @@ func TestImageBuildsInsideACRAndPinsTheDigest(t *testing.T) {
 }
 
 func TestFailedACRRunFailsWithRunIDAndLogCommand(t *testing.T) {
-	bc, err := PackBuildContext(writeApp(t, app))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := &mocks.Mocks{RunStatus: "Failed"}
-	var refErr error
-	err = runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
-		reg, err := NewRegistry(ctx, "scdemo-acr", RegistryArgs{ResourceGroup: rg, NamePrefix: "scdemo"})
-		if err != nil {
-			return err
-		}
-		img, err := NewImage(ctx, "scdemo-image", ImageArgs{ResourceGroup: rg, Registry: reg, Context: bc, Repository: "demo"})
-		if err != nil {
-			return err
-		}
-		refErr = mocks.AwaitErr(ctx.Context(), img.Ref)
-		return nil
-	})
+	_, _, refErr := buildImage(t, &mocks.Mocks{RunStatus: "Failed"})
 	if refErr == nil {
-		t.Fatalf("failed run accepted (run err %v)", err)
+		t.Fatal("failed run accepted")
 	}
 	for _, want := range []string{`run ca1 ended "Failed"`, "failed to build step build", "az acr task logs --registry scdemoacr", "--run-id ca1"} {
 		if !strings.Contains(refErr.Error(), want) {
