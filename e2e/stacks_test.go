@@ -9,9 +9,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// Two stacks of the program side by side in one backend and subscription:
-// their own resource groups, names and workloads; destroying one leaves
-// the other whole.
+// Two stacks of the program side by side in one backend and subscription,
+// dev (Service Connector) and prod (Pulumi.prod.yaml: direct mode,
+// AcrPull): their own resource groups, names and workloads; destroying one
+// leaves the other whole.
 func TestTwoStacksAreIndependent(t *testing.T) {
 	w := newWorld(t, "")
 	dev := w.stack("dev", map[string]string{"namespace": "e2e-dev"})
@@ -36,7 +37,7 @@ func TestTwoStacksAreIndependent(t *testing.T) {
 		t.Fatalf("destroy dev: %v\n%s", r.err, r.out)
 	}
 	left := w.azureObjects()
-	if left["ResourceGroup"] != 1 || left["ManagedCluster"] != 1 || left["Linker"] != 1 {
+	if left["ResourceGroup"] != 1 || left["ManagedCluster"] != 1 || left["Linker"] != 0 || left["FederatedIdentityCredential"] != 1 {
 		t.Errorf("after destroying dev the stand-in holds %v", left)
 	}
 	if _, err := s.kube.BatchV1().Jobs("e2e-prod").Get(context.Background(), "sc-demo-openai-identity", metav1.GetOptions{}); err != nil {
