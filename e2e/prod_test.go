@@ -25,10 +25,33 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	if azure["Linker"] != 0 || azure["FederatedIdentityCredential"] != 1 || azure["RoleAssignment"] != 2 {
 		t.Errorf("direct mode in the stand-in: %v", azure)
 	}
-	w.azure.View(func(s *standin.State) error {
-		for _, r := range s.Find("Registry", nil) {
-			if r.Inputs["anonymousPullEnabled"] != false {
-				t.Errorf("registry anonymousPullEnabled = %v", r.Inputs["anonymousPullEnabled"])
+	w.azure.View(func(st *standin.State) error {
+		regs := st.Find("Registry", nil)
+		clusters := st.Find("ManagedCluster", nil)
+		ids := st.Find("UserAssignedIdentity", nil)
+		if len(regs) != 1 || len(clusters) != 1 || len(ids) != 1 {
+			t.Fatalf("registries %d clusters %d identities %d", len(regs), len(clusters), len(ids))
+		}
+		if regs[0].Inputs["anonymousPullEnabled"] != false {
+			t.Errorf("registry anonymousPullEnabled = %v", regs[0].Inputs["anonymousPullEnabled"])
+		}
+		kubelet := clusters[0].Output("identityProfile.kubeletidentity.objectId")
+		grants := map[string]bool{}
+		for _, ra := range st.Find("RoleAssignment", nil) {
+			def := ra.Input("roleDefinitionId")
+			grants[def[strings.LastIndex(def, "/")+1:]+" "+ra.Input("principalId")+" "+strings.ToLower(ra.Input("scope"))] = true
+		}
+		for _, want := range []string{
+			"7f951dda-4ed3-4680-a7ca-43fe172d538d " + kubelet + " " + strings.ToLower(regs[0].ID),
+			"5e0bd9bd-7b93-4f28-af87-19fc36ad61bd " + ids[0].Output("principalId") + " " + strings.ToLower(st.Find("Account", nil)[0].ID),
+		} {
+			if !grants[want] {
+				t.Errorf("no role assignment %q in %v", want, grants)
+			}
+		}
+		for _, fic := range st.Find("FederatedIdentityCredential", nil) {
+			if fic.Input("issuer") != s.issuer || fic.Input("subject") != "system:serviceaccount:sc-demo:sc-demo-openai-identity" {
+				t.Errorf("federated credential %v", fic.Inputs)
 			}
 		}
 		return nil
