@@ -64,7 +64,9 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 			if r.took > c.within {
 				t.Errorf("up took %s to fail, want under %s", r.took, c.within)
 			}
-			t.Logf("FAULT %s: up failed after %s with: %s", c.name, r.took.Round(time.Second), firstLine(all, c.wants[0]))
+			for _, want := range c.wants {
+				t.Logf("FAULT %s: up failed after %s; it said: %s", c.name, r.took.Round(time.Second), firstLine(all, want))
+			}
 		})
 	}
 }
