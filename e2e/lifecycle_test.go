@@ -23,10 +23,15 @@ import (
 // second look, the identity chain for real, destroy, and up again.
 func TestLifecycleOfTheDevStack(t *testing.T) {
 	w := newWorld(t, "")
+	// Azure is slow to create some things; so is the stand-in here.
+	w.env["AZURE_STANDIN_LATENCY"] = "ManagedCluster=3s,TaskRun=2s"
 	st := w.stack("dev", nil)
 	cleanupStack(t, st)
 
 	first := mustUp(t, st)
+	if d := w.createTook("ManagedCluster"); d < 3*time.Second {
+		t.Errorf("the cluster's create took %s, want the injected 3s latency", d)
+	}
 	if first.changes[("create")] < 15 {
 		t.Errorf("first up created %v", first.changes)
 	}

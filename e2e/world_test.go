@@ -190,6 +190,22 @@ func (w *world) azureLog() string {
 	return string(b)
 }
 
+// createTook is how long the stand-in's Create of a type took, from its log.
+func (w *world) createTook(shortType string) time.Duration {
+	for _, line := range strings.Split(w.azureLog(), "\n") {
+		if !strings.Contains(line, "method=Create ") || !strings.Contains(line, ":"+shortType+" ") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if v, ok := strings.CutPrefix(f, "dur="); ok {
+				d, _ := time.ParseDuration(v)
+				return d
+			}
+		}
+	}
+	return 0
+}
+
 func contains(t *testing.T, what, text string, wants ...string) {
 	t.Helper()
 	for _, want := range wants {
