@@ -446,32 +446,63 @@ func (p *Provider) latency(short string) {
 func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (resp *pulumirpc.CreateResponse, err error) {
 	token := typeOf(req.GetType(), req.GetUrn())
 	defer p.logged(map[bool]string{true: "Create(preview)", false: "Create"}[req.GetPreview()], token, urnName(req.GetUrn()), &err)()
+	id, props, err := p.put(token, req.GetUrn(), req.GetProperties(), nil, req.GetPreview())
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.CreateResponse{Id: id, Properties: props}, nil
+}
+
+// Update applies new inputs to an existing resource (ARM PUT).
+func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (resp *pulumirpc.UpdateResponse, err error) {
+	token := typeOf(req.GetType(), req.GetUrn())
+	defer p.logged(map[bool]string{true: "Update(preview)", false: "Update"}[req.GetPreview()], token, urnName(req.GetUrn()), &err)()
+	olds, err := unmarshal(req.GetOlds(), withUnknowns)
+	if err != nil {
+		return nil, err
+	}
+	old := &Object{ID: req.GetId(), Type: token, Outputs: plain(olds)}
+	_, props, err := p.put(token, req.GetUrn(), req.GetNews(), old, req.GetPreview())
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.UpdateResponse{Properties: props}, nil
+}
+
+// put is an ARM PUT, the create (old nil) or update of a resource: in a
+// preview the outputs a preview shows; else, after the type's latency, the
+// stored result. A PUT that ends in failure leaves the resource behind,
+// failed, as azure-native reports it.
+func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, preview bool) (string, *structpb.Struct, error) {
 	k, err := kindOf(token)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	in, err := unmarshal(req.GetProperties(), withUnknowns)
+	in, err := unmarshal(news, withUnknowns)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	if req.GetPreview() {
-		out := previewOutputs(k, token, in, nil)
-		props, err := marshal(out, withUnknowns)
-		return &pulumirpc.CreateResponse{Properties: props}, err
+	if preview {
+		props, err := marshal(previewOutputs(k, token, in, old), withUnknowns)
+		return "", props, err
 	}
 	p.latency(k.short)
-	c, err := p.apply(k, token, req.GetUrn(), in, nil, "create")
+	op := "create"
+	if old != nil {
+		op = "update"
+	}
+	c, err := p.apply(k, token, urn, in, old, op)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	props, err := marshal(c.out, plainOpts)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if c.initFailed != nil {
-		return nil, initFailed(c.id, props, req.GetProperties(), c.initFailed)
+		return "", nil, initFailed(c.id, props, news, c.initFailed)
 	}
-	return &pulumirpc.CreateResponse{Id: c.id, Properties: props}, nil
+	return c.id, props, nil
 }
 
 // initFailed reports an operation that left the resource behind, failed, as
@@ -484,43 +515,6 @@ func initFailed(id string, props, inputs *structpb.Struct, cause error) error {
 		return cause
 	}
 	return st.Err()
-}
-
-// Update applies new inputs to an existing resource (ARM PUT).
-func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (resp *pulumirpc.UpdateResponse, err error) {
-	token := typeOf(req.GetType(), req.GetUrn())
-	defer p.logged(map[bool]string{true: "Update(preview)", false: "Update"}[req.GetPreview()], token, urnName(req.GetUrn()), &err)()
-	k, err := kindOf(token)
-	if err != nil {
-		return nil, err
-	}
-	in, err := unmarshal(req.GetNews(), withUnknowns)
-	if err != nil {
-		return nil, err
-	}
-	olds, err := unmarshal(req.GetOlds(), withUnknowns)
-	if err != nil {
-		return nil, err
-	}
-	old := &Object{ID: req.GetId(), Type: token, Outputs: plain(olds)}
-	if req.GetPreview() {
-		out := previewOutputs(k, token, in, old)
-		props, err := marshal(out, withUnknowns)
-		return &pulumirpc.UpdateResponse{Properties: props}, err
-	}
-	p.latency(k.short)
-	c, err := p.apply(k, token, req.GetUrn(), in, old, "update")
-	if err != nil {
-		return nil, err
-	}
-	props, err := marshal(c.out, plainOpts)
-	if err != nil {
-		return nil, err
-	}
-	if c.initFailed != nil {
-		return nil, initFailed(c.id, props, req.GetNews(), c.initFailed)
-	}
-	return &pulumirpc.UpdateResponse{Properties: props}, nil
 }
 
 // previewOutputs is what a preview shows: the inputs that are outputs, the
