@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	authv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -32,7 +33,7 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	if d := w.createTook("ManagedCluster"); d < 3*time.Second {
 		t.Errorf("the cluster's create took %s, want the injected 3s latency", d)
 	}
-	if first.changes[("create")] < 15 {
+	if first.changes[apitype.OpCreate] < 15 {
 		t.Errorf("first up created %v", first.changes)
 	}
 	azure := w.azureObjects()

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,8 +220,6 @@ func tail(s string, n int) string {
 	}
 	return s
 }
-
-var _ = context.Background
 
 const timeVal = 2 * time.Minute
 

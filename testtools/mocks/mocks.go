@@ -28,13 +28,12 @@ const (
 type Registration struct {
 	Type, Name, Parent, Provider string
 	// Version is the provider plugin version the resource asks for.
-	Version             string
-	Custom              bool
-	Inputs              resource.PropertyMap
-	Outputs             resource.PropertyMap
-	Dependencies        []string
-	DeleteBeforeReplace bool
-	CreateTimeout       string
+	Version       string
+	Custom        bool
+	Inputs        resource.PropertyMap
+	Outputs       resource.PropertyMap
+	Dependencies  []string
+	CreateTimeout string
 }
 
 // DependsOn tells whether r waits on the resource of type typ named name.
@@ -181,7 +180,6 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		reg.Parent = rpc.GetParent()
 		reg.Version = rpc.GetVersion()
 		reg.Dependencies = rpc.GetDependencies()
-		reg.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		if t := rpc.GetCustomTimeouts(); t != nil {
 			reg.CreateTimeout = t.GetCreate()
 		}

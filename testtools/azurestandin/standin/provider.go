@@ -203,11 +203,7 @@ func (p *Provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (
 
 // DiffConfig reports a change (never a replacement) when the config differs.
 func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := unmarshal(req.GetOldInputs(), withUnknowns)
-	if err != nil {
-		return nil, err
-	}
-	news, err := unmarshal(req.GetNews(), withUnknowns)
+	olds, news, err := unmarshalPair(req.GetOldInputs(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -247,11 +243,7 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (resp *
 	if err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews(), withUnknowns)
-	if err != nil {
-		return nil, err
-	}
-	olds, err := unmarshal(req.GetOlds(), withUnknowns)
+	olds, news, err := unmarshalPair(req.GetOlds(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -337,6 +329,17 @@ func unionKeys(a, b resource.PropertyMap) []string {
 	return out
 }
 
+// unmarshalPair reads the old and new properties of a Check or Diff,
+// unknowns kept.
+func unmarshalPair(olds, news *structpb.Struct) (resource.PropertyMap, resource.PropertyMap, error) {
+	o, err := unmarshal(olds, withUnknowns)
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := unmarshal(news, withUnknowns)
+	return o, n, err
+}
+
 // sameValue compares two values ignoring secretness; unknowns differ.
 func sameValue(a, b resource.PropertyValue) bool {
 	a, b = unwrap(a), unwrap(b)
@@ -355,15 +358,11 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (resp *pu
 	if err != nil {
 		return nil, err
 	}
-	news, err := unmarshal(req.GetNews(), withUnknowns)
-	if err != nil {
-		return nil, err
-	}
 	oldStruct := req.GetOldInputs()
 	if oldStruct == nil {
 		oldStruct = req.GetOlds()
 	}
-	olds, err := unmarshal(oldStruct, withUnknowns)
+	olds, news, err := unmarshalPair(oldStruct, req.GetNews())
 	if err != nil {
 		return nil, err
 	}
