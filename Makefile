@@ -3,7 +3,7 @@ STACK ?= dev
 # A local state backend (~/.pulumi) unless you point elsewhere.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: deploy destroy test lint e2e
+.PHONY: deploy destroy test lint e2e mutate
 
 deploy:
 	pulumi stack select --create $(STACK)
@@ -31,3 +31,9 @@ lint:
 # API server and a local stand-in for Azure (tools built once, cached).
 e2e:
 	bash testtools/e2e.sh
+
+# Mutation check: each one-line mutation of testtools/mutate/mutations.txt
+# must make `go test` fail. Not in CI (minutes); run it after changing the
+# program's wiring.
+mutate:
+	go run ./testtools/mutate

@@ -1,6 +1,11 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -11,67 +16,40 @@ import (
 
 // connectArgs is what step 6 builds on.
 type connectArgs struct {
-	base               string
+	prefix             string
 	rg                 *infra.ResourceGroup
 	cluster            *infra.Cluster
 	openai             *infra.OpenAI
 	identity           *infra.Identity
 	namespace          *corev1.Namespace // nil for "default"
 	inAzure, inCluster pulumi.ResourceOption
+	// waitForObjects waits for Service Connector's objects in the cluster.
+	waitForObjects k8s.ObjectWait
 }
 
-// connection is what the workload needs from step 6, made either way.
-type connection struct {
+// workloadAccess is what the workload needs from step 6, made either way:
+// the service account it runs as, and what it must wait on.
+type workloadAccess struct {
 	serviceAccount pulumi.StringOutput
 	// waitOn are the custom resources the workload must wait on.
 	waitOn  []pulumi.Resource
 	outputs pulumi.Map
 }
 
-// connect makes the workload's identity and access: through Service
-// Connector (the tutorial), or directly, with every object in this
-// program's state. Switching a stack between the two replaces one set with
-// the other in a single `pulumi up`.
-func connect(ctx *pulumi.Context, cfg *config.Config, a connectArgs) (*connection, error) {
+// connectWorkload gives the workload its identity and its access to the
+// model: through Service Connector (the tutorial), or directly, with every
+// object in this program's state. Switching a stack between the two
+// replaces one set with the other in a single `pulumi up`.
+func connectWorkload(ctx *pulumi.Context, cfg *config.Config, a connectArgs) (*workloadAccess, error) {
 	var inNamespace []pulumi.Resource
 	if a.namespace != nil {
 		inNamespace = []pulumi.Resource{a.namespace}
 	}
 	if cfg.ConnectionMode == config.ModeDirect {
-		sa := cfg.ExpectedServiceAccountName("")
-		access, err := infra.NewDirectAccess(ctx, a.base+"-direct", infra.DirectAccessArgs{
-			ResourceGroup:      a.rg,
-			Identity:           a.identity,
-			IssuerURL:          a.cluster.OIDCIssuerURL,
-			Namespace:          cfg.Namespace,
-			ServiceAccountName: sa,
-			AccountID:          a.openai.ID.ToStringOutput(),
-		}, a.inAzure)
-		if err != nil {
-			return nil, err
-		}
-		objects, err := k8s.NewWorkloadIdentity(ctx, a.base+"-workload-identity", k8s.WorkloadIdentityArgs{
-			Namespace:          cfg.Namespace,
-			ServiceAccountName: sa,
-			SecretName:         cfg.ExpectedSecretName(),
-			ClientID:           a.identity.ClientID,
-			Endpoint:           a.openai.Endpoint,
-			DependsOn:          inNamespace,
-		}, a.inCluster)
-		if err != nil {
-			return nil, err
-		}
-		return &connection{
-			serviceAccount: objects.ServiceAccount.Metadata.Name().Elem(),
-			waitOn:         []pulumi.Resource{access.FederatedCredential, access.RoleAssignment, objects.ServiceAccount, objects.Secret},
-			outputs: pulumi.Map{
-				"federatedCredentialId": access.FederatedCredential.ID(),
-				"roleAssignmentId":      access.RoleAssignment.ID(),
-			},
-		}, nil
+		return connectDirectly(ctx, cfg, a, inNamespace)
 	}
 
-	link, err := infra.NewConnection(ctx, a.base+"-connection", infra.ConnectionArgs{
+	link, err := infra.NewServiceConnectorLink(ctx, a.prefix+"-connection", infra.ServiceConnectorLinkArgs{
 		ClusterID:        a.cluster.ID.ToStringOutput(),
 		TargetID:         a.openai.ID.ToStringOutput(),
 		IdentityClientID: a.identity.ClientID,
@@ -84,9 +62,87 @@ func connect(ctx *pulumi.Context, cfg *config.Config, a connectArgs) (*connectio
 	if err != nil {
 		return nil, err
 	}
-	return &connection{
-		serviceAccount: a.identity.ClientID.ApplyT(cfg.ExpectedServiceAccountName).(pulumi.StringOutput),
+	return &workloadAccess{
+		serviceAccount: awaitServiceConnectorObjects(ctx, cfg, link, a.cluster.Kubeconfig, a.identity.ClientID, a.waitForObjects),
 		waitOn:         []pulumi.Resource{link.Linker},
-		outputs:        pulumi.Map{"connectionId": link.ID},
+		outputs:        pulumi.Map{"connectionId": link.Linker.ID()},
+	}, nil
+}
+
+// awaitServiceConnectorObjects is the service account's name once Service
+// Connector's service account and secret exist. The wait starts when the
+// link has been created (its id is an input), so connectorWaitSeconds
+// measures Service Connector's work in the cluster, not the link's create,
+// which takes minutes on the first link while its cluster extension
+// installs.
+func awaitServiceConnectorObjects(ctx *pulumi.Context, cfg *config.Config, link *infra.ServiceConnectorLink,
+	kubeconfig, clientID pulumi.StringOutput, waitFor k8s.ObjectWait) pulumi.StringOutput {
+	timeout := time.Duration(cfg.ConnectorWaitSeconds) * time.Second
+	name := pulumi.All(link.Linker.ID(), kubeconfig, clientID).ApplyTWithContext(ctx.Context(),
+		func(goctx context.Context, v []any) (string, error) {
+			sa := cfg.ExpectedServiceAccountName(v[2].(string))
+			if ctx.DryRun() {
+				return sa, nil
+			}
+			err := waitFor(goctx, k8s.ServiceConnectorObjects{
+				Kubeconfig: v[1].(string), Namespace: cfg.Namespace,
+				ServiceAccount: sa, Secret: cfg.ExpectedSecretName(), Timeout: timeout,
+			})
+			return sa, withOverrideAdvice(err, ctx.Project())
+		})
+	// The kubeconfig made the result secret; a name is not.
+	return pulumi.Unsecret(name).(pulumi.StringOutput)
+}
+
+// withOverrideAdvice tells the user which setting fixes a missing object.
+func withOverrideAdvice(err error, project string) error {
+	var missing *k8s.MissingObjectError
+	if !errors.As(err, &missing) {
+		return err
+	}
+	key := "serviceAccountName"
+	if missing.Kind == k8s.KindSecret {
+		key = "secretName"
+	}
+	return fmt.Errorf("%w. The name is Service Connector's observed convention, not a contract: "+
+		"if it created the %s under another name, run `pulumi config set %s:%s <name>`; "+
+		"if it is slow, raise %s:connectorWaitSeconds; check the connection with `az aks connection list`",
+		err, missing.Kind, project, key, project)
+}
+
+// connectDirectly declares what Service Connector would create: the
+// federated credential and role in Azure, the service account and secret in
+// the cluster.
+func connectDirectly(ctx *pulumi.Context, cfg *config.Config, a connectArgs, inNamespace []pulumi.Resource) (*workloadAccess, error) {
+	sa := cfg.ExpectedServiceAccountName("")
+	access, err := infra.NewFederatedCredentialAndRole(ctx, a.prefix+"-direct", infra.FederatedCredentialAndRoleArgs{
+		ResourceGroup:      a.rg,
+		Identity:           a.identity,
+		IssuerURL:          a.cluster.OIDCIssuerURL,
+		Namespace:          cfg.Namespace,
+		ServiceAccountName: sa,
+		AccountID:          a.openai.ID.ToStringOutput(),
+	}, a.inAzure)
+	if err != nil {
+		return nil, err
+	}
+	objects, err := k8s.NewServiceAccountAndSecret(ctx, a.prefix+"-workload-identity", k8s.ServiceAccountAndSecretArgs{
+		Namespace:          cfg.Namespace,
+		ServiceAccountName: sa,
+		SecretName:         cfg.ExpectedSecretName(),
+		ClientID:           a.identity.ClientID,
+		Endpoint:           a.openai.Endpoint,
+		DependsOn:          inNamespace,
+	}, a.inCluster)
+	if err != nil {
+		return nil, err
+	}
+	return &workloadAccess{
+		serviceAccount: objects.ServiceAccount.Metadata.Name().Elem(),
+		waitOn:         []pulumi.Resource{access.FederatedCredential, access.RoleAssignment, objects.ServiceAccount, objects.Secret},
+		outputs: pulumi.Map{
+			"federatedCredentialId": access.FederatedCredential.ID(),
+			"roleAssignmentId":      access.RoleAssignment.ID(),
+		},
 	}, nil
 }

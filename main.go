@@ -22,12 +22,12 @@ const azureNativeVersion = "2.92.0"
 type options struct {
 	// appDir is the demo app's source, built into the image.
 	appDir string
-	// connectorCheck replaces the wait for Service Connector's objects.
-	connectorCheck k8s.ConnectorCheck
+	// waitForObjects waits for Service Connector's objects in the cluster.
+	waitForObjects k8s.ObjectWait
 }
 
 func main() {
-	pulumi.Run(program(options{appDir: "demo"}))
+	pulumi.Run(program(options{appDir: "demo", waitForObjects: k8s.WaitForServiceConnectorObjects}))
 }
 
 func program(opts options) pulumi.RunFunc {
@@ -60,10 +60,12 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		return nil, err
 	}
 	inAzure := pulumi.Providers(azure)
-	base := cfg.NamePrefix
+	// Component names start with the prefix too, so two projects' stacks
+	// read apart in the console.
+	prefix := cfg.NamePrefix
 
 	// 1. Resource group.
-	rg, err := infra.NewResourceGroup(ctx, base, infra.ResourceGroupArgs{
+	rg, err := infra.NewResourceGroup(ctx, prefix, infra.ResourceGroupArgs{
 		Location: cfg.Location,
 		Tags:     map[string]string{"project": ctx.Project(), "stack": ctx.Stack()},
 	}, inAzure)
@@ -71,8 +73,9 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// 2. AKS cluster with OIDC issuer and workload identity.
-	cluster, err := infra.NewCluster(ctx, base+"-aks", infra.ClusterArgs{
+	// 2. AKS cluster with OIDC issuer and workload identity: the issuer is
+	// what Entra ID trusts for the workload's service account tokens.
+	cluster, err := infra.NewCluster(ctx, prefix+"-aks", infra.ClusterArgs{
 		ResourceGroup:     rg,
 		NodeCount:         cfg.NodeCount,
 		NodeVMSize:        cfg.NodeVMSize,
@@ -82,30 +85,32 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// 3. Azure OpenAI account (keyless) and model deployment.
-	openai, err := infra.NewOpenAI(ctx, base+"-openai", infra.OpenAIArgs{
+	// 3. Azure OpenAI account and model deployment. Keyless: only Entra
+	// tokens work, so the workload must prove its identity.
+	openai, err := infra.NewOpenAI(ctx, prefix+"-openai", infra.OpenAIArgs{
 		ResourceGroup: rg,
-		NamePrefix:    base,
-		Model:         infra.ModelArgs(cfg.Model),
+		NamePrefix:    prefix,
+		Model:         cfg.Model,
 	}, inAzure)
 	if err != nil {
 		return nil, err
 	}
 
-	// 4. Container registry and the demo image, built inside it.
+	// 4. Container registry and the demo image, built inside it (ACR
+	// Tasks), so `up` needs no Docker on the user's machine.
 	registryArgs := infra.RegistryArgs{
 		ResourceGroup: rg,
-		NamePrefix:    base,
+		NamePrefix:    prefix,
 		AnonymousPull: cfg.RegistryPull == config.PullAnonymous,
 	}
 	if cfg.RegistryPull == config.PullAcrPull {
 		registryArgs.PullPrincipalID = cluster.KubeletObjectID
 	}
-	registry, err := infra.NewRegistry(ctx, base+"-acr", registryArgs, inAzure)
+	registry, err := infra.NewRegistry(ctx, prefix+"-acr", registryArgs, inAzure)
 	if err != nil {
 		return nil, err
 	}
-	image, err := infra.NewImage(ctx, base+"-image", infra.ImageArgs{
+	image, err := infra.NewImage(ctx, prefix+"-image", infra.ImageArgs{
 		ResourceGroup: rg,
 		Registry:      registry,
 		Context:       app,
@@ -115,52 +120,50 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// 5. User-assigned managed identity.
-	identity, err := infra.NewIdentity(ctx, base+"-identity", infra.IdentityArgs{ResourceGroup: rg}, inAzure)
+	// 5. User-assigned managed identity: the workload's Azure identity,
+	// which outlives pods and is shared by nothing else.
+	identity, err := infra.NewIdentity(ctx, prefix+"-identity", infra.IdentityArgs{ResourceGroup: rg}, inAzure)
 	if err != nil {
 		return nil, err
 	}
 
 	// The cluster's API, for the namespace and the workload.
-	kube, err := k8s.NewProvider(ctx, base+"-k8s", cluster.Kubeconfig)
+	kube, err := k8s.NewProvider(ctx, prefix+"-k8s", cluster.Kubeconfig)
 	if err != nil {
 		return nil, err
 	}
 	inCluster := pulumi.Providers(kube)
-	namespace, err := k8s.NewNamespace(ctx, base+"-namespace", cfg.Namespace, inCluster)
+	namespace, err := k8s.NewNamespace(ctx, prefix+"-namespace", cfg.Namespace, inCluster)
 	if err != nil {
 		return nil, err
 	}
 
-	// 6. The connection: Service Connector's link (the tutorial), or the
-	// same identity plumbing declared directly.
-	conn, err := connect(ctx, cfg, connectArgs{
-		base: base, rg: rg, cluster: cluster, openai: openai, identity: identity,
+	// 6. The workload's identity and access: Service Connector's link (the
+	// tutorial), or the same plumbing declared directly.
+	access, err := connectWorkload(ctx, cfg, connectArgs{
+		prefix: prefix, rg: rg, cluster: cluster, openai: openai, identity: identity,
 		namespace: namespace, inAzure: inAzure, inCluster: inCluster,
+		waitForObjects: opts.waitForObjects,
 	})
 	if err != nil {
 		return nil, err
 	}
 
-	// 7. The demo workload, which proves the connection.
-	waitOn := conn.waitOn
+	// 7. The demo workload, which proves the connection: `up` succeeds
+	// only when it got a token and a reply from the model.
+	waitOn := access.waitOn
 	if registry.PullRole != nil {
 		waitOn = append(waitOn, registry.PullRole)
 	}
-	demo, err := k8s.NewDemo(ctx, base+"-demo", k8s.DemoArgs{
+	demo, err := k8s.NewDemo(ctx, prefix+"-demo", k8s.DemoArgs{
 		Namespace:          cfg.Namespace,
-		ServiceAccountName: conn.serviceAccount,
+		ServiceAccountName: access.serviceAccount,
 		SecretName:         cfg.ExpectedSecretName(),
 		Image:              image.Ref,
 		Endpoint:           openai.Endpoint,
 		DeploymentName:     openai.DeploymentName,
-		WaitForConnector:   cfg.ConnectionMode == config.ModeServiceConnector,
-		Kubeconfig:         cluster.Kubeconfig,
 		DependsOn:          waitOn,
-		ConnectorWait:      time.Duration(cfg.ConnectorWaitSeconds) * time.Second,
 		Deadline:           time.Duration(cfg.DemoDeadlineSeconds) * time.Second,
-		ConfigPrefix:       ctx.Project() + ":",
-		Check:              opts.connectorCheck,
 	}, inCluster)
 	if err != nil {
 		return nil, err
@@ -176,11 +179,11 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		"registryLoginServer": registry.LoginServer,
 		"image":               image.Ref,
 		"identityClientId":    identity.ClientID,
-		"serviceAccountName":  demo.ServiceAccountName,
-		"secretName":          demo.SecretName,
+		"serviceAccountName":  access.serviceAccount,
+		"secretName":          pulumi.String(cfg.ExpectedSecretName()).ToStringOutput(),
 		"demoLogCommand":      demo.LogCommand,
 	}
-	for name, value := range conn.outputs {
+	for name, value := range access.outputs {
 		outputs[name] = value
 	}
 	return outputs, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -72,19 +73,35 @@ func yamlScalar(v any) string {
 	}
 }
 
-// run runs the real program under the mocks, with a recorded stand-in for
+// run runs the real program under the mocks, with a recorder in place of
 // the wait on Service Connector's objects, and resolves every output.
 type run struct {
 	resolved map[string]any
 	secret   map[string]bool
-	checks   []k8s.ConnectorObjects
+	mu       sync.Mutex
+	waits    []k8s.ServiceConnectorObjects
+}
+
+func (r *run) waitCalls() []k8s.ServiceConnectorObjects {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]k8s.ServiceConnectorObjects(nil), r.waits...)
 }
 
 func runProgram(t *testing.T, m *mocks.Mocks, cfg map[string]string) (*run, error) {
 	t.Helper()
-	r := &run{resolved: map[string]any{}, secret: map[string]bool{}}
-	opts := options{appDir: "demo", connectorCheck: func(_ context.Context, w k8s.ConnectorObjects) error {
-		r.checks = append(r.checks, w)
+	r := &run{}
+	return r, r.program(t, m, cfg)
+}
+
+// program runs the program, recording into r.
+func (r *run) program(t *testing.T, m *mocks.Mocks, cfg map[string]string) error {
+	t.Helper()
+	r.resolved, r.secret = map[string]any{}, map[string]bool{}
+	opts := options{appDir: "demo", waitForObjects: func(_ context.Context, w k8s.ServiceConnectorObjects) error {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.waits = append(r.waits, w)
 		return nil
 	}}
 	err := mocks.Run(m, cfg, func(ctx *pulumi.Context) error {
@@ -98,7 +115,7 @@ func runProgram(t *testing.T, m *mocks.Mocks, cfg map[string]string) (*run, erro
 		}
 		return nil
 	})
-	return r, err
+	return err
 }
 
 func TestDevStackDeploysTheWholeTutorial(t *testing.T) {
@@ -107,7 +124,7 @@ func TestDevStackDeploysTheWholeTutorial(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resolved, secret, calls := r.resolved, r.secret, r.checks
+	resolved, secret, calls := r.resolved, r.secret, r.waitCalls()
 
 	// Every tutorial step is there, once.
 	for _, typ := range []string{
@@ -177,7 +194,7 @@ func TestDevStackDeploysTheWholeTutorial(t *testing.T) {
 		t.Errorf("names %v %v", resolved["serviceAccountName"], resolved["secretName"])
 	}
 	if len(calls) != 1 || calls[0].ServiceAccount != "sc-account-"+clientID || calls[0].Secret != "sc-openaiconn-secret" ||
-		calls[0].Kubeconfig != mocks.Kubeconfig || calls[0].ConfigPrefix != mocks.Project+":" {
+		calls[0].Kubeconfig != mocks.Kubeconfig {
 		t.Errorf("connector check %+v", calls)
 	}
 
@@ -186,8 +203,8 @@ func TestDevStackDeploysTheWholeTutorial(t *testing.T) {
 		"resourceGroupName", "clusterName", "kubeconfig", "oidcIssuerUrl", "openaiEndpoint", "deploymentName",
 		"registryLoginServer", "image", "identityClientId", "connectionId", "serviceAccountName", "secretName", "demoLogCommand",
 	} {
-		if v := fmt.Sprint(resolved[name]); v == "" || resolved[name] == nil {
-			t.Errorf("output %s = %v", name, resolved[name])
+		if v, ok := resolved[name]; !ok || v == nil || v == "" {
+			t.Errorf("output %s missing or empty: %v", name, v)
 		}
 		if secret[name] != (name == "kubeconfig") {
 			t.Errorf("output %s secret=%v", name, secret[name])
@@ -197,8 +214,12 @@ func TestDevStackDeploysTheWholeTutorial(t *testing.T) {
 		t.Errorf("%d outputs", len(resolved))
 	}
 	kp := m.One(t.Fatalf, "pulumi:providers:kubernetes").Inputs
-	if !kp["kubeconfig"].ContainsSecrets() || kp["deleteUnreachable"].IsNull() {
-		t.Errorf("kubernetes provider inputs %v", kp)
+	if !kp["kubeconfig"].ContainsSecrets() {
+		t.Errorf("the kubernetes provider's kubeconfig is not secret")
+	}
+	// A destroy must finish when the cluster went first.
+	if kp["deleteUnreachable"].V != true {
+		t.Errorf("kubernetes provider deleteUnreachable = %v, want true", kp["deleteUnreachable"])
 	}
 	if id := fmt.Sprint(resolved["connectionId"]); !strings.HasPrefix(id, "/subscriptions/") ||
 		!strings.Contains(id, "/providers/Microsoft.ServiceLinker/linkers/openaiconn") {
@@ -251,7 +272,7 @@ func TestProdStackIsDirectWithAcrPull(t *testing.T) {
 	if n := len(m.Find("azure-native:servicelinker:Linker")); n != 0 {
 		t.Errorf("%d Linkers in direct mode", n)
 	}
-	if len(r.checks) != 0 {
+	if len(r.waitCalls()) != 0 {
 		t.Errorf("waited for Service Connector in direct mode")
 	}
 	clusterOut := m.One(t.Fatalf, "azure-native:containerservice:ManagedCluster").Outputs
@@ -311,8 +332,8 @@ func TestProdStackIsDirectWithAcrPull(t *testing.T) {
 		t.Error("connectionId output in direct mode")
 	}
 	for _, name := range []string{"federatedCredentialId", "roleAssignmentId"} {
-		if fmt.Sprint(r.resolved[name]) == "" {
-			t.Errorf("output %s missing", name)
+		if v, ok := r.resolved[name].(pulumi.ID); !ok || v == "" {
+			t.Errorf("output %s missing: %v", name, r.resolved[name])
 		}
 	}
 	if r.resolved["serviceAccountName"] != "sc-demo-openai-identity" || r.resolved["secretName"] != "sc-demo-openai-identity-connection" {

@@ -70,7 +70,8 @@ type Model struct {
 	Format         string
 	DeploymentName string
 	SkuName        string
-	Capacity       int
+	// Capacity is in units of 1,000 tokens per minute.
+	Capacity int
 }
 
 // Load reads the project's config namespace and validates it. All problems

@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 )
 
 // BuildContext is a directory packed as a tar.gz the same way every time,
@@ -58,8 +60,14 @@ func PackBuildContext(dir string) (*BuildContext, error) {
 		rel, _ := filepath.Rel(dir, path)
 		name := d.Name()
 		// Docker sends the Dockerfile even when .dockerignore names it.
-		if !d.IsDir() && rel != "Dockerfile" && ignored(ignore, filepath.ToSlash(rel)) {
-			return nil
+		if !d.IsDir() && rel != "Dockerfile" {
+			skip, err := ignored(ignore, filepath.ToSlash(rel))
+			if err != nil {
+				return fmt.Errorf(".dockerignore: %w", err)
+			}
+			if skip {
+				return nil
+			}
 		}
 		if rel != "." && strings.HasPrefix(name, ".") {
 			if d.IsDir() {
@@ -119,48 +127,36 @@ func PackBuildContext(dir string) (*BuildContext, error) {
 	return ctx, nil
 }
 
-// readDockerignore reads dir/.dockerignore, if any.
-func readDockerignore(dir string) ([]ignoreRule, error) {
-	data, err := os.ReadFile(filepath.Join(dir, ".dockerignore"))
+// readDockerignore reads dir/.dockerignore, if any, with Docker's own
+// parser and matcher (github.com/moby/patternmatcher, what the Docker CLI
+// and BuildKit use), so `**`, `!` exceptions and parent folders mean here
+// exactly what they mean to `docker build`.
+func readDockerignore(dir string) (*patternmatcher.PatternMatcher, error) {
+	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	var rules []ignoreRule
-	for _, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		r := ignoreRule{}
-		if r.pattern, r.except = strings.CutPrefix(line, "!"); r.except {
-			r.pattern = strings.TrimSpace(r.pattern)
-		}
-		r.pattern = strings.Trim(path.Clean(filepath.ToSlash(r.pattern)), "/")
-		rules = append(rules, r)
+	defer f.Close()
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", f.Name(), err)
 	}
-	return rules, nil
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name(), err)
+	}
+	return pm, nil
 }
 
-// ignoreRule is one .dockerignore line; except marks a '!' line.
-type ignoreRule struct {
-	pattern string
-	except  bool
-}
-
-// ignored applies the rules as Docker does: the last rule that matches the
-// file, or one of the folders it is in, decides.
-func ignored(rules []ignoreRule, rel string) bool {
-	out := false
-	for _, r := range rules {
-		for p := rel; p != "."; p = path.Dir(p) {
-			if ok, _ := path.Match(r.pattern, p); ok {
-				out = !r.except
-				break
-			}
-		}
+// ignored tells whether .dockerignore keeps the file (a slash path relative
+// to the context) out: the last pattern that matches it, or a folder it is
+// in, decides.
+func ignored(pm *patternmatcher.PatternMatcher, rel string) (bool, error) {
+	if pm == nil {
+		return false, nil
 	}
-	return out
+	return pm.MatchesOrParentMatches(rel)
 }

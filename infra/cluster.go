@@ -30,9 +30,6 @@ type Cluster struct {
 	KubeletObjectID pulumi.StringOutput
 	// Kubeconfig is the user kubeconfig, decoded, and always a secret.
 	Kubeconfig pulumi.StringOutput
-	// ManagedCluster is the AKS resource itself, for resources that must
-	// wait on it rather than on this component (pulumi/pulumi#7852).
-	ManagedCluster *containerservice.ManagedCluster
 }
 
 // NewCluster creates the AKS cluster and reads its user kubeconfig.
@@ -79,7 +76,6 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	if err != nil {
 		return nil, err
 	}
-	c.ManagedCluster = mc
 	c.Name = mc.Name
 	c.ID = mc.ID()
 	c.OIDCIssuerURL = mc.OidcIssuerProfile.IssuerURL().Elem()

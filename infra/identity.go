@@ -18,9 +18,6 @@ type Identity struct {
 	ID          pulumi.IDOutput
 	ClientID    pulumi.StringOutput
 	PrincipalID pulumi.StringOutput
-	TenantID    pulumi.StringOutput
-	// Resource is the identity itself, for resources that must wait on it.
-	Resource *managedidentity.UserAssignedIdentity
 }
 
 // NewIdentity creates the managed identity.
@@ -38,9 +35,8 @@ func NewIdentity(ctx *pulumi.Context, name string, args IdentityArgs, opts ...pu
 	if err != nil {
 		return nil, err
 	}
-	c.Resource = id
 	c.Name, c.ID = id.Name, id.ID()
-	c.ClientID, c.PrincipalID, c.TenantID = id.ClientId, id.PrincipalId, id.TenantId
+	c.ClientID, c.PrincipalID = id.ClientId, id.PrincipalId
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"clientId": c.ClientID, "principalId": c.PrincipalID, "id": c.ID,
 	})

@@ -3,7 +3,8 @@ package infra
 import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"aks-openai-workload-identity/infra/azapi"
+	"aks-openai-workload-identity/config"
+	"aks-openai-workload-identity/infra/nativetypes"
 )
 
 // OpenAIArgs configures an OpenAI account and its model deployment.
@@ -11,18 +12,7 @@ type OpenAIArgs struct {
 	ResourceGroup *ResourceGroup
 	// NamePrefix starts the account name and custom subdomain.
 	NamePrefix string
-	Model      ModelArgs
-}
-
-// ModelArgs is the model deployment.
-type ModelArgs struct {
-	Name           string
-	Version        string
-	Format         string
-	DeploymentName string
-	SkuName        string
-	// Capacity is in units of 1,000 tokens per minute.
-	Capacity int
+	Model      config.Model
 }
 
 // OpenAI is an Azure OpenAI account that accepts only Entra tokens, and one
@@ -36,8 +26,8 @@ type OpenAI struct {
 	DeploymentName pulumi.StringOutput
 	// Account and Deployment are the resources themselves, for resources
 	// that must wait on them rather than on this component.
-	Account    *azapi.Account
-	Deployment *azapi.Deployment
+	Account    *nativetypes.Account
+	Deployment *nativetypes.Deployment
 }
 
 // NewOpenAI creates the account and the deployment.
@@ -52,13 +42,13 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 	subdomain := rg.UniqueSuffix.ApplyT(func(s string) string {
 		return OpenAISubdomain(args.NamePrefix, s)
 	}).(pulumi.StringOutput)
-	account, err := azapi.NewAccount(ctx, name, azapi.AccountArgs{
+	account, err := nativetypes.NewAccount(ctx, name, nativetypes.AccountArgs{
 		ResourceGroupName: rg.Name,
 		AccountName:       subdomain,
 		Location:          pulumi.String(rg.Location),
 		Kind:              pulumi.String("OpenAI"),
-		Sku:               &azapi.Sku{Name: pulumi.String("S0")},
-		Properties: &azapi.AccountProperties{
+		Sku:               &nativetypes.Sku{Name: pulumi.String("S0")},
+		Properties: &nativetypes.AccountProperties{
 			CustomSubDomainName: subdomain,
 			// Keyless: API keys are refused, only Entra tokens work.
 			DisableLocalAuth:    pulumi.Bool(true),
@@ -70,13 +60,13 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 		return nil, err
 	}
 	m := args.Model
-	deployment, err := azapi.NewDeployment(ctx, name+"-"+m.DeploymentName, azapi.DeploymentArgs{
+	deployment, err := nativetypes.NewDeployment(ctx, name+"-"+m.DeploymentName, nativetypes.DeploymentArgs{
 		ResourceGroupName: rg.Name,
 		AccountName:       account.Name,
 		DeploymentName:    pulumi.String(m.DeploymentName),
-		Sku:               &azapi.Sku{Name: pulumi.String(m.SkuName), Capacity: pulumi.Int(m.Capacity)},
-		Properties: &azapi.DeploymentProperties{
-			Model: &azapi.DeploymentModel{
+		Sku:               &nativetypes.Sku{Name: pulumi.String(m.SkuName), Capacity: pulumi.Int(m.Capacity)},
+		Properties: &nativetypes.DeploymentProperties{
+			Model: &nativetypes.DeploymentModel{
 				Format:  pulumi.String(m.Format),
 				Name:    pulumi.String(m.Name),
 				Version: pulumi.String(m.Version),

@@ -26,8 +26,6 @@ type Registry struct {
 	Name        pulumi.StringOutput
 	ID          pulumi.IDOutput
 	LoginServer pulumi.StringOutput
-	// Resource is the registry itself, for resources that must wait on it.
-	Resource *registry.Registry
 	// PullRole is the AcrPull assignment, if any: workloads wait on it.
 	PullRole *authorization.RoleAssignment
 }
@@ -56,7 +54,6 @@ func NewRegistry(ctx *pulumi.Context, name string, args RegistryArgs, opts ...pu
 	if err != nil {
 		return nil, err
 	}
-	c.Resource = reg
 	c.Name, c.ID, c.LoginServer = reg.Name, reg.ID(), reg.LoginServer
 	if args.PullPrincipalID != nil {
 		if c.PullRole, err = grant(ctx, name+"-acrpull", RoleAcrPull, reg.ID().ToStringOutput(), args.PullPrincipalID, c); err != nil {

@@ -1,7 +1,6 @@
 package k8s
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -15,33 +14,32 @@ import (
 // DemoJobName is the tutorial's workload name.
 const DemoJobName = "sc-demo-openai-identity"
 
+// Keys of Azure's workload identity webhook: it mutates only pods with the
+// label, and takes the identity from the service account's annotation.
+const (
+	LabelUseWorkloadIdentity = "azure.workload.identity/use"
+	AnnotationClientID       = "azure.workload.identity/client-id"
+)
+
 // DemoArgs configures the demo workload.
 type DemoArgs struct {
 	Namespace string
-	// ServiceAccountName and SecretName are the objects Service Connector
-	// creates; the pod runs as the one and reads the other.
+	// ServiceAccountName and SecretName are the identity's service account
+	// and the connection's secret (Service Connector's or the program's):
+	// the pod runs as the one and reads the other.
 	ServiceAccountName pulumi.StringInput
 	SecretName         string
 	// Image is the exact image reference that was built (repo@digest).
 	Image          pulumi.StringInput
 	Endpoint       pulumi.StringInput
 	DeploymentName pulumi.StringInput
-	// WaitForConnector makes the program wait, with Kubeconfig, until
-	// Service Connector's service account and secret exist.
-	WaitForConnector bool
-	Kubeconfig       pulumi.StringInput
-	// DependsOn are the custom resources the workload needs first (the
-	// Service Connector link itself, not a component wrapping it, or the
-	// federated credential and role assignment, and the AcrPull role).
+	// DependsOn are the custom resources the workload needs first: the
+	// Service Connector link itself (not a component wrapping it), or the
+	// federated credential, role assignment and Kubernetes objects; and the
+	// AcrPull role.
 	DependsOn []pulumi.Resource
-	// ConnectorWait bounds the wait for Service Connector's objects;
 	// Deadline bounds the whole Job, auth retries included.
-	ConnectorWait time.Duration
-	Deadline      time.Duration
-	// ConfigPrefix names config keys in errors, e.g. "myproject:".
-	ConfigPrefix string
-	// Check replaces WaitForConnectorObjects (tests).
-	Check ConnectorCheck
+	Deadline time.Duration
 }
 
 // Demo is the Job that proves the connection: it runs once per image or
@@ -49,44 +47,16 @@ type DemoArgs struct {
 type Demo struct {
 	pulumi.ResourceState
 
-	JobName            pulumi.StringOutput
-	ServiceAccountName pulumi.StringOutput
-	SecretName         pulumi.StringOutput
 	// LogCommand shows the demo's output.
 	LogCommand pulumi.StringOutput
-	Job        *batchv1.Job
 }
 
-// NewDemo waits for Service Connector's service account and secret, then
-// runs the demo Job and waits for it to complete.
+// NewDemo runs the demo Job and waits for it to complete.
 func NewDemo(ctx *pulumi.Context, name string, args DemoArgs, opts ...pulumi.ResourceOption) (*Demo, error) {
 	c := &Demo{}
 	if err := ctx.RegisterComponentResource(typePrefix+"Demo", name, c, opts...); err != nil {
 		return nil, err
 	}
-	check := args.Check
-	if check == nil {
-		check = WaitForConnectorObjects
-	}
-	ready := args.ServiceAccountName.ToStringOutput()
-	if args.WaitForConnector {
-		// The names come out of the wait, so the Job is declared only once
-		// they exist. The kubeconfig makes the result secret; names are not.
-		ready = pulumi.Unsecret(pulumi.All(args.Kubeconfig, args.ServiceAccountName).ApplyTWithContext(ctx.Context(),
-			func(goctx context.Context, v []any) (string, error) {
-				sa := v[1].(string)
-				if ctx.DryRun() {
-					return sa, nil
-				}
-				err := check(goctx, ConnectorObjects{
-					Kubeconfig: v[0].(string), Namespace: args.Namespace,
-					ServiceAccount: sa, Secret: args.SecretName,
-					Timeout: args.ConnectorWait, ConfigPrefix: args.ConfigPrefix,
-				})
-				return sa, err
-			})).(pulumi.StringOutput)
-	}
-
 	deadline := int(args.Deadline.Seconds())
 	// Two pod attempts fit in the deadline; each retries 401/403 for half
 	// of it less a margin, since a new role assignment takes minutes.
@@ -110,10 +80,10 @@ func NewDemo(ctx *pulumi.Context, name string, args DemoArgs, opts ...pulumi.Res
 						"app": pulumi.String(DemoJobName),
 						// The workload identity webhook injects the token
 						// file and AZURE_* variables only into labelled pods.
-						"azure.workload.identity/use": pulumi.String("true"),
+						LabelUseWorkloadIdentity: pulumi.String("true"),
 					},
 				},
-				Spec: podSpec(args, ready, retry),
+				Spec: podSpec(args, retry),
 			},
 		},
 	}, pulumi.Parent(c), pulumi.DependsOn(args.DependsOn),
@@ -122,19 +92,13 @@ func NewDemo(ctx *pulumi.Context, name string, args DemoArgs, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
-	c.Job = job
-	c.JobName = job.Metadata.Name().Elem()
-	c.ServiceAccountName = ready
-	c.SecretName = pulumi.String(args.SecretName).ToStringOutput()
-	c.LogCommand = pulumi.Sprintf("kubectl logs --namespace %s job/%s", args.Namespace, DemoJobName)
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"jobName": c.JobName, "serviceAccountName": c.ServiceAccountName, "secretName": c.SecretName,
-	})
+	c.LogCommand = pulumi.Sprintf("kubectl logs --namespace %s job/%s", job.Metadata.Namespace().Elem(), job.Metadata.Name().Elem())
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"logCommand": c.LogCommand})
 }
 
-func podSpec(args DemoArgs, serviceAccount pulumi.StringOutput, retrySeconds int) *corev1.PodSpecArgs {
+func podSpec(args DemoArgs, retrySeconds int) *corev1.PodSpecArgs {
 	return &corev1.PodSpecArgs{
-		ServiceAccountName: serviceAccount,
+		ServiceAccountName: args.ServiceAccountName,
 		RestartPolicy:      pulumi.String("Never"),
 		// The webhook mounts its own projected token; the pod needs no
 		// Kubernetes API token.

@@ -1,8 +1,6 @@
 package k8s
 
 import (
-	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -10,26 +8,17 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"aks-openai-workload-identity/infra/azapi"
+	"aks-openai-workload-identity/infra/nativetypes"
 	"aks-openai-workload-identity/testtools/mocks"
 )
 
-type recordedCheck struct {
-	wait  bool
-	calls []ConnectorObjects
-	err   error
-}
-
-func (r *recordedCheck) check(_ context.Context, w ConnectorObjects) error {
-	r.calls = append(r.calls, w)
-	return r.err
-}
-
-func runDemo(t *testing.T, m *mocks.Mocks, rc *recordedCheck) (error, error) {
+// runDemo declares the demo behind a Linker, as the program does, and
+// returns the demo's log command.
+func runDemo(t *testing.T, m *mocks.Mocks) string {
 	t.Helper()
-	var jobErr error
+	var logCommand string
 	err := mocks.Run(m, nil, func(ctx *pulumi.Context) error {
-		linker, err := azapi.NewLinker(ctx, "link", azapi.LinkerArgs{ResourceUri: pulumi.String("/c"), LinkerName: pulumi.String("conn")})
+		linker, err := nativetypes.NewLinker(ctx, "link", nativetypes.LinkerArgs{ResourceUri: pulumi.String("/c"), LinkerName: pulumi.String("conn")})
 		if err != nil {
 			return err
 		}
@@ -40,27 +29,19 @@ func runDemo(t *testing.T, m *mocks.Mocks, rc *recordedCheck) (error, error) {
 			Image:              pulumi.String("r.azurecr.io/demo@sha256:abc"),
 			Endpoint:           pulumi.String("https://x.openai.azure.com/"),
 			DeploymentName:     pulumi.String("chat"),
-			WaitForConnector:   rc.wait,
-			Kubeconfig:         pulumi.ToSecret(pulumi.String("kubeconfig")).(pulumi.StringOutput),
 			DependsOn:          []pulumi.Resource{linker},
-			ConnectorWait:      90 * time.Second,
 			Deadline:           480 * time.Second,
-			ConfigPrefix:       "proj:",
-			Check:              rc.check,
 		})
 		if err != nil {
 			return err
 		}
-		jobErr = mocks.AwaitErr(ctx.Context(), d.JobName)
-		if jobErr == nil {
-			sa := mocks.Await(t, ctx, d.ServiceAccountName)
-			if sa.Value != "sc-account-123" || sa.Secret {
-				t.Errorf("service account output %v secret=%v", sa.Value, sa.Secret)
-			}
-		}
+		logCommand, _ = mocks.Await(t, ctx, d.LogCommand).Value.(string)
 		return nil
 	})
-	return err, jobErr
+	if err != nil {
+		t.Fatal(err)
+	}
+	return logCommand
 }
 
 func get(v resource.PropertyValue, path ...any) resource.PropertyValue {
@@ -85,10 +66,8 @@ func get(v resource.PropertyValue, path ...any) resource.PropertyValue {
 }
 
 func TestDemoJobIsTheTutorialsWorkloadHardened(t *testing.T) {
-	m, rc := &mocks.Mocks{}, &recordedCheck{wait: true}
-	if err, jobErr := runDemo(t, m, rc); err != nil || jobErr != nil {
-		t.Fatal(err, jobErr)
-	}
+	m := &mocks.Mocks{}
+	logCommand := runDemo(t, m)
 	job := m.One(t.Fatalf, "kubernetes:batch/v1:Job")
 	in := resource.NewProperty(job.Inputs)
 	pod := get(in, "spec", "template", "spec")
@@ -150,38 +129,15 @@ func TestDemoJobIsTheTutorialsWorkloadHardened(t *testing.T) {
 	if job.CreateTimeout != "540s" {
 		t.Errorf("create timeout %q", job.CreateTimeout)
 	}
-	if len(rc.calls) != 1 || rc.calls[0].ServiceAccount != "sc-account-123" || rc.calls[0].Secret != "sc-conn-secret" ||
-		rc.calls[0].Namespace != "demo" || rc.calls[0].Kubeconfig != "kubeconfig" || rc.calls[0].Timeout != 90*time.Second {
-		t.Errorf("check calls %+v", rc.calls)
+	if want := "kubectl logs --namespace demo job/sc-demo-openai-identity"; logCommand != want {
+		t.Errorf("log command %q, want %q", logCommand, want)
 	}
 }
 
-func TestDemoIsNotCreatedWhenServiceConnectorsObjectsAreMissing(t *testing.T) {
-	m, rc := &mocks.Mocks{}, &recordedCheck{wait: true, err: errors.New(`Service Connector's secret "sc-conn-secret" did not appear`)}
-	err, jobErr := runDemo(t, m, rc)
-	if jobErr == nil || !strings.Contains(jobErr.Error(), `secret "sc-conn-secret" did not appear`) {
-		t.Fatalf("job error %v (run %v)", jobErr, err)
-	}
-	if len(m.Find("kubernetes:batch/v1:Job")) != 0 {
-		t.Error("the Job was created although the check failed")
-	}
-}
-
-func TestDemoDoesNotWaitWhenTheProgramOwnsTheObjects(t *testing.T) {
-	m, rc := &mocks.Mocks{}, &recordedCheck{err: errors.New("must not be called")}
-	if err, jobErr := runDemo(t, m, rc); err != nil || jobErr != nil {
-		t.Fatal(err, jobErr)
-	}
-	if len(rc.calls) != 0 {
-		t.Errorf("waited for Service Connector in direct mode: %+v", rc.calls)
-	}
-	m.One(t.Fatalf, "kubernetes:batch/v1:Job")
-}
-
-func TestWorkloadIdentityObjectsCarryServiceConnectorsKeys(t *testing.T) {
+func TestServiceAccountAndSecretCarryServiceConnectorsKeys(t *testing.T) {
 	m := &mocks.Mocks{}
 	err := mocks.Run(m, nil, func(ctx *pulumi.Context) error {
-		_, err := NewWorkloadIdentity(ctx, "wi", WorkloadIdentityArgs{
+		_, err := NewServiceAccountAndSecret(ctx, "wi", ServiceAccountAndSecretArgs{
 			Namespace: "demo", ServiceAccountName: "sa", SecretName: "conn",
 			ClientID: pulumi.String("cid"), Endpoint: pulumi.String("https://x.openai.azure.com/"),
 		})

@@ -27,6 +27,8 @@ const (
 // Registration is one RegisterResource call.
 type Registration struct {
 	Type, Name, Parent, Provider string
+	// ID is the id the mock gave the resource (an ARM id for Azure ones).
+	ID string
 	// Version is the provider plugin version the resource asks for.
 	Version       string
 	Custom        bool
@@ -56,6 +58,10 @@ type Call struct {
 type Mocks struct {
 	// RunStatus is the ACR run's status (default Succeeded).
 	RunStatus string
+	// BeforeCreate, when set, is called with each type token before the
+	// resource is created: a test can hold one resource back and watch what
+	// the program does meanwhile.
+	BeforeCreate func(typeToken string)
 
 	mu    sync.Mutex
 	regs  []Registration
@@ -99,6 +105,9 @@ func (m *Mocks) One(fatal func(string, ...any), typ string) Registration {
 
 // NewResource implements pulumi.MockResourceMonitor.
 func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	if m.BeforeCreate != nil {
+		m.BeforeCreate(args.TypeToken)
+	}
 	in := args.Inputs
 	out := in.Copy()
 	id := args.Name + "-id"
@@ -174,7 +183,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 
 	reg := Registration{
 		Type: args.TypeToken, Name: args.Name, Provider: args.Provider, Custom: args.Custom,
-		Inputs: in, Outputs: out,
+		ID: id, Inputs: in, Outputs: out,
 	}
 	if rpc := args.RegisterRPC; rpc != nil {
 		reg.Parent = rpc.GetParent()

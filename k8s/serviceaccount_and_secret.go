@@ -6,8 +6,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// WorkloadIdentityArgs configures WorkloadIdentity.
-type WorkloadIdentityArgs struct {
+// ServiceAccountAndSecretArgs configures ServiceAccountAndSecret.
+type ServiceAccountAndSecretArgs struct {
 	Namespace          string
 	ServiceAccountName string
 	SecretName         string
@@ -19,28 +19,30 @@ type WorkloadIdentityArgs struct {
 	DependsOn []pulumi.Resource
 }
 
-// WorkloadIdentity is what Service Connector creates in the cluster, made
+// ServiceAccountAndSecret is what Service Connector creates in the cluster, made
 // by the program instead (direct mode): a service account annotated with
 // the identity's client id, and a secret with the same keys as Service
 // Connector's, so the demo workload is the same in both modes.
-type WorkloadIdentity struct {
+type ServiceAccountAndSecret struct {
 	pulumi.ResourceState
 
 	ServiceAccount *corev1.ServiceAccount
 	Secret         *corev1.Secret
 }
 
-// NewWorkloadIdentity creates the service account and the secret.
-func NewWorkloadIdentity(ctx *pulumi.Context, name string, args WorkloadIdentityArgs, opts ...pulumi.ResourceOption) (*WorkloadIdentity, error) {
-	c := &WorkloadIdentity{}
-	if err := ctx.RegisterComponentResource(typePrefix+"WorkloadIdentity", name, c, opts...); err != nil {
+// NewServiceAccountAndSecret creates the service account and the secret.
+func NewServiceAccountAndSecret(ctx *pulumi.Context, name string, args ServiceAccountAndSecretArgs, opts ...pulumi.ResourceOption) (*ServiceAccountAndSecret, error) {
+	c := &ServiceAccountAndSecret{}
+	// The alias keeps stacks deployed before the rename from replacing both.
+	opts = append(opts, pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(typePrefix + "WorkloadIdentity")}}))
+	if err := ctx.RegisterComponentResource(typePrefix+"ServiceAccountAndSecret", name, c, opts...); err != nil {
 		return nil, err
 	}
 	sa, err := corev1.NewServiceAccount(ctx, name, &corev1.ServiceAccountArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:        pulumi.String(args.ServiceAccountName),
 			Namespace:   pulumi.String(args.Namespace),
-			Annotations: pulumi.StringMap{"azure.workload.identity/client-id": args.ClientID},
+			Annotations: pulumi.StringMap{AnnotationClientID: args.ClientID},
 		},
 		// The pod's only token is the webhook's projected one.
 		AutomountServiceAccountToken: pulumi.Bool(false),

@@ -1,4 +1,4 @@
-// Package azapi holds small typed resources for the azure-native types whose
+// Package nativetypes holds small typed resources for the azure-native types whose
 // SDK modules are not available here: servicelinker Linker and
 // cognitiveservices Account and Deployment. They register by the same type
 // tokens, with property names exactly as the azure-native v2.92.0 schema has
@@ -7,7 +7,7 @@
 // An args struct is its own element type: the Pulumi SDK then marshals each
 // field by its `pulumi` tag and awaits nested inputs, which keeps these types
 // free of the generated SDK's Output boilerplate.
-package azapi
+package nativetypes
 
 import (
 	"reflect"

@@ -10,8 +10,8 @@ import (
 // Entra ID exchanges for the identity's tokens.
 const TokenExchangeAudience = "api://AzureADTokenExchange"
 
-// DirectAccessArgs configures DirectAccess.
-type DirectAccessArgs struct {
+// FederatedCredentialAndRoleArgs configures FederatedCredentialAndRole.
+type FederatedCredentialAndRoleArgs struct {
 	ResourceGroup *ResourceGroup
 	Identity      *Identity
 	// IssuerURL is the cluster's OIDC issuer.
@@ -24,23 +24,25 @@ type DirectAccessArgs struct {
 	AccountID pulumi.StringInput
 }
 
-// DirectAccess is what Service Connector would otherwise create outside
+// FederatedCredentialAndRole is what Service Connector would otherwise create outside
 // the program's state: the identity's federated credential for the
 // workload's service account, and an OpenAI role on the account.
-type DirectAccess struct {
+type FederatedCredentialAndRole struct {
 	pulumi.ResourceState
 
 	FederatedCredential *managedidentity.FederatedIdentityCredential
 	RoleAssignment      *authorization.RoleAssignment
 }
 
-// NewDirectAccess creates the federated credential and the role assignment.
+// NewFederatedCredentialAndRole creates the federated credential and the role assignment.
 // It is the identity's only federated credential, so nothing writes to the
 // identity concurrently (Azure rejects that); the role can take minutes to
 // apply, which the demo's bounded retries absorb.
-func NewDirectAccess(ctx *pulumi.Context, name string, args DirectAccessArgs, opts ...pulumi.ResourceOption) (*DirectAccess, error) {
-	c := &DirectAccess{}
-	if err := ctx.RegisterComponentResource(typePrefix+"DirectAccess", name, c, opts...); err != nil {
+func NewFederatedCredentialAndRole(ctx *pulumi.Context, name string, args FederatedCredentialAndRoleArgs, opts ...pulumi.ResourceOption) (*FederatedCredentialAndRole, error) {
+	c := &FederatedCredentialAndRole{}
+	// The alias keeps stacks deployed before the rename from replacing both.
+	opts = append(opts, pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(typePrefix + "DirectAccess")}}))
+	if err := ctx.RegisterComponentResource(typePrefix+"FederatedCredentialAndRole", name, c, opts...); err != nil {
 		return nil, err
 	}
 	fic, err := managedidentity.NewFederatedIdentityCredential(ctx, name+"-fic", &managedidentity.FederatedIdentityCredentialArgs{

@@ -4,13 +4,13 @@ import (
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"aks-openai-workload-identity/infra/azapi"
+	"aks-openai-workload-identity/infra/nativetypes"
 )
 
-// ConnectionArgs configures a Service Connector link from a cluster to an
+// ServiceConnectorLinkArgs configures a Service Connector link from a cluster to an
 // Azure OpenAI account with workload identity, as
 // `az aks connection create cognitiveservices --workload-identity` makes it.
-type ConnectionArgs struct {
+type ServiceConnectorLinkArgs struct {
 	// ClusterID is the source: the AKS cluster's ARM id.
 	ClusterID pulumi.StringInput
 	// TargetID is the OpenAI account's ARM id.
@@ -25,33 +25,35 @@ type ConnectionArgs struct {
 	DependsOn []pulumi.Resource
 }
 
-// Connection is the Service Connector link. Azure then, asynchronously,
-// federates the identity with the cluster's issuer, grants it an OpenAI role
-// on the account, and creates a service account and a secret in Namespace.
-type Connection struct {
+// ServiceConnectorLink is the Service Connector link. Azure then,
+// asynchronously, federates the identity with the cluster's issuer, grants
+// it an OpenAI role on the account, and creates a service account and a
+// secret in Namespace.
+type ServiceConnectorLink struct {
 	pulumi.ResourceState
 
-	ID pulumi.IDOutput
 	// Linker is the link itself: the workload waits on it, not on this
 	// component, whose DependsOn would race its children (pulumi/pulumi#7852).
-	Linker *azapi.Linker
+	Linker *nativetypes.Linker
 }
 
-// NewConnection creates the link.
-func NewConnection(ctx *pulumi.Context, name string, args ConnectionArgs, opts ...pulumi.ResourceOption) (*Connection, error) {
-	c := &Connection{}
-	if err := ctx.RegisterComponentResource(typePrefix+"Connection", name, c, opts...); err != nil {
+// NewServiceConnectorLink creates the link.
+func NewServiceConnectorLink(ctx *pulumi.Context, name string, args ServiceConnectorLinkArgs, opts ...pulumi.ResourceOption) (*ServiceConnectorLink, error) {
+	c := &ServiceConnectorLink{}
+	// The alias keeps stacks deployed before the rename from replacing the link.
+	opts = append(opts, pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(typePrefix + "Connection")}}))
+	if err := ctx.RegisterComponentResource(typePrefix+"ServiceConnectorLink", name, c, opts...); err != nil {
 		return nil, err
 	}
 	client := authorization.GetClientConfigOutput(ctx, pulumi.Parent(c))
-	linker, err := azapi.NewLinker(ctx, name, azapi.LinkerArgs{
+	linker, err := nativetypes.NewLinker(ctx, name, nativetypes.LinkerArgs{
 		ResourceUri: args.ClusterID,
 		LinkerName:  pulumi.String(args.ConnectionName),
-		TargetService: &azapi.AzureResource{
+		TargetService: &nativetypes.AzureResource{
 			Type: pulumi.String("AzureResource"),
 			Id:   args.TargetID,
 		},
-		AuthInfo: &azapi.UserAssignedIdentityAuthInfo{
+		AuthInfo: &nativetypes.UserAssignedIdentityAuthInfo{
 			AuthType:       pulumi.String("userAssignedIdentity"),
 			ClientId:       args.IdentityClientID,
 			SubscriptionId: client.SubscriptionId(),
@@ -63,6 +65,5 @@ func NewConnection(ctx *pulumi.Context, name string, args ConnectionArgs, opts .
 		return nil, err
 	}
 	c.Linker = linker
-	c.ID = linker.ID()
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"id": c.ID})
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"id": linker.ID()})
 }

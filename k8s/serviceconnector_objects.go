@@ -1,0 +1,170 @@
+package k8s
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// ServiceConnectorObjects names what Service Connector is expected to
+// create in the cluster for one link.
+type ServiceConnectorObjects struct {
+	Kubeconfig     string
+	Namespace      string
+	ServiceAccount string
+	Secret         string
+	// Timeout bounds the whole wait.
+	Timeout time.Duration
+}
+
+// ObjectWait waits until Service Connector's objects exist. The program
+// uses WaitForServiceConnectorObjects; tests record the call instead.
+type ObjectWait func(ctx context.Context, want ServiceConnectorObjects) error
+
+// Kinds a MissingObjectError names.
+const (
+	KindServiceAccount = "service account"
+	KindSecret         = "secret"
+)
+
+// MissingObjectError is a Service Connector object that did not appear in
+// time. It says what was expected and what exists; the caller, who knows
+// the configuration, says which setting to change.
+type MissingObjectError struct {
+	Kind, Name, Namespace string
+	Waited                time.Duration
+	// Found are the objects of Kind whose names start with "sc-".
+	Found []string
+	// LastErr is the last failed read of the API server, if any: without it
+	// an unreachable cluster would read as a missing object.
+	LastErr error
+}
+
+func (e *MissingObjectError) Error() string {
+	found := "none whose name starts with sc-"
+	if len(e.Found) > 0 {
+		found = strings.Join(e.Found, ", ")
+	}
+	msg := fmt.Sprintf("Service Connector's %s %q did not appear in namespace %q within %s after the link was created (found: %s)",
+		e.Kind, e.Name, e.Namespace, e.Waited, found)
+	if e.LastErr != nil {
+		msg += fmt.Sprintf("; the last read of the cluster's API failed: %v", e.LastErr)
+	}
+	return msg
+}
+
+// pollInterval is how often the wait asks the API server.
+var pollInterval = 3 * time.Second
+
+// WaitForServiceConnectorObjects polls the API server until the service
+// account and the secret exist. Service Connector creates them after the
+// link itself reports success, so a workload started earlier would sit in
+// Pending until Pulumi's 10-minute timeout with no reason given. A refusal
+// of the credentials fails at once; other failed reads are retried and the
+// last one is reported with the timeout.
+func WaitForServiceConnectorObjects(ctx context.Context, want ServiceConnectorObjects) error {
+	cfg, err := clientcmd.RESTConfigFromKubeConfig([]byte(want.Kubeconfig))
+	if err != nil {
+		return fmt.Errorf("reading the cluster's kubeconfig: %w", err)
+	}
+	// One quick answer per poll: a hung request must not eat the timeout.
+	// The poll paces the requests itself, so no client-side rate limit,
+	// whose refusals would pass for the cluster's errors.
+	cfg.Timeout, cfg.QPS = 10*time.Second, -1
+	core, err := corev1client.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("building a client from the cluster's kubeconfig: %w", err)
+	}
+	sas, secrets := core.ServiceAccounts(want.Namespace), core.Secrets(want.Namespace)
+	objects := []struct {
+		kind, name string
+		get        func(context.Context) error
+		list       func(context.Context) ([]string, error)
+	}{
+		{KindServiceAccount, want.ServiceAccount,
+			func(ctx context.Context) error {
+				_, err := sas.Get(ctx, want.ServiceAccount, metav1.GetOptions{})
+				return err
+			},
+			func(ctx context.Context) ([]string, error) {
+				l, err := sas.List(ctx, metav1.ListOptions{})
+				if err != nil {
+					return nil, err
+				}
+				return scNames(l.Items), nil
+			}},
+		{KindSecret, want.Secret,
+			func(ctx context.Context) error {
+				_, err := secrets.Get(ctx, want.Secret, metav1.GetOptions{})
+				return err
+			},
+			func(ctx context.Context) ([]string, error) {
+				l, err := secrets.List(ctx, metav1.ListOptions{})
+				if err != nil {
+					return nil, err
+				}
+				return scNames(l.Items), nil
+			}},
+	}
+
+	deadline := time.Now().Add(want.Timeout)
+	for _, o := range objects {
+		var lastErr error
+		err := wait.PollUntilContextTimeout(ctx, pollInterval, time.Until(deadline), true, func(ctx context.Context) (bool, error) {
+			err := o.get(ctx)
+			switch {
+			case err == nil:
+				return true, nil
+			case apierrors.IsNotFound(err):
+				lastErr = nil
+				return false, nil
+			case apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err):
+				return false, fmt.Errorf("the cluster refused to read %s %s/%s with the user kubeconfig: %w", o.kind, want.Namespace, o.name, err)
+			case ctx.Err() != nil:
+				// The wait's own end cut the read short: not the cluster's doing.
+				return false, nil
+			default:
+				lastErr = err
+				return false, nil
+			}
+		})
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil || !wait.Interrupted(err) {
+			return err
+		}
+		missing := &MissingObjectError{Kind: o.kind, Name: o.name, Namespace: want.Namespace, Waited: want.Timeout, LastErr: lastErr}
+		listCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if names, err := o.list(listCtx); err == nil {
+			missing.Found = names
+		}
+		cancel()
+		return missing
+	}
+	return nil
+}
+
+// scNames are the sorted names that start with "sc-", Service Connector's
+// prefix: what it did create when the expected name is missing.
+func scNames[T any, P interface {
+	*T
+	GetName() string
+}](items []T) []string {
+	var out []string
+	for i := range items {
+		if n := P(&items[i]).GetName(); strings.HasPrefix(n, "sc-") {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
