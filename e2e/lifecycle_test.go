@@ -24,14 +24,25 @@ import (
 // second look, the identity chain for real, destroy, and up again.
 func TestLifecycleOfTheDevStack(t *testing.T) {
 	w := newWorld(t, "")
-	// Azure is slow to create some things; so is the stand-in here.
-	w.env["AZURE_STANDIN_LATENCY"] = "ManagedCluster=3s,TaskRun=2s"
-	st := w.stack("dev", nil)
+	// Azure is slow to create some things; so is the stand-in here. The
+	// link's create and Service Connector's work in the cluster each take
+	// more than half of connectorWaitSeconds: the wait must measure only
+	// the second.
+	w.env["AZURE_STANDIN_LATENCY"] = "ManagedCluster=3s,TaskRun=2s,Linker=6s"
+	w.env["AZURE_STANDIN_SC_DELAY"] = "6s"
+	st := w.stack("dev", map[string]string{"connectorWaitSeconds": "10"})
 	cleanupStack(t, st)
 
 	first := mustUp(t, st)
 	if d := w.createTook("ManagedCluster"); d < 3*time.Second {
 		t.Errorf("the cluster's create took %s, want the injected 3s latency", d)
+	}
+	if d := w.createTook("Linker"); d < 6*time.Second {
+		t.Errorf("the Linker's create took %s, want the injected 6s latency", d)
+	}
+	// The rest of the scenario runs at the stand-in's usual pace.
+	for k, v := range map[string]string{"AZURE_STANDIN_LATENCY": "ManagedCluster=3s,TaskRun=2s", "AZURE_STANDIN_SC_DELAY": "2s"} {
+		st.Workspace().SetEnvVar(k, v)
 	}
 	if first.changes[apitype.OpCreate] < 15 {
 		t.Errorf("first up created %v", first.changes)

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -25,12 +26,12 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	if azure["Linker"] != 0 || azure["FederatedIdentityCredential"] != 1 || azure["RoleAssignment"] != 2 {
 		t.Errorf("direct mode in the stand-in: %v", azure)
 	}
-	w.azure.View(func(st *standin.State) error {
+	err := w.azure.View(func(st *standin.State) error {
 		regs := st.Find("Registry", nil)
 		clusters := st.Find("ManagedCluster", nil)
 		ids := st.Find("UserAssignedIdentity", nil)
 		if len(regs) != 1 || len(clusters) != 1 || len(ids) != 1 {
-			t.Fatalf("registries %d clusters %d identities %d", len(regs), len(clusters), len(ids))
+			return fmt.Errorf("registries %d clusters %d identities %d", len(regs), len(clusters), len(ids))
 		}
 		if regs[0].Inputs["anonymousPullEnabled"] != false {
 			t.Errorf("registry anonymousPullEnabled = %v", regs[0].Inputs["anonymousPullEnabled"])
@@ -56,6 +57,9 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatalf("reading the stand-in's state: %v", err)
+	}
 	out := first.outputs
 	clientID := out["identityClientId"].Value.(string)
 	checkDemoJob(t, "sc-demo", "sc-demo-openai-identity", "sc-demo-openai-identity-connection", out["image"].Value.(string))

@@ -1,5 +1,7 @@
 // Package k8s holds the Kubernetes side of the tutorial: the provider built
-// from the cluster's kubeconfig, the namespace, and the demo workload.
+// from the cluster's kubeconfig, the namespace, the demo workload, direct
+// mode's service account and secret, and the wait for the ones Service
+// Connector creates.
 package k8s
 
 import (

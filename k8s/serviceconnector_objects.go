@@ -10,9 +10,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/clientcmd"
 )
+
+// coreV1 is the core API group, version v1, where both objects live.
+var coreV1 = schema.GroupVersion{Version: "v1"}
 
 // ServiceConnectorObjects names what Service Connector is expected to
 // create in the cluster for one link.
@@ -79,47 +83,25 @@ func WaitForServiceConnectorObjects(ctx context.Context, want ServiceConnectorOb
 	// The poll paces the requests itself, so no client-side rate limit,
 	// whose refusals would pass for the cluster's errors.
 	cfg.Timeout, cfg.QPS = 10*time.Second, -1
-	core, err := corev1client.NewForConfig(cfg)
+	// The metadata client reads names only: the wait never fetches the
+	// secret's values, and it links no typed API structs into the program.
+	client, err := metadata.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("building a client from the cluster's kubeconfig: %w", err)
 	}
-	sas, secrets := core.ServiceAccounts(want.Namespace), core.Secrets(want.Namespace)
 	objects := []struct {
 		kind, name string
-		get        func(context.Context) error
-		list       func(context.Context) ([]string, error)
+		resource   metadata.ResourceInterface
 	}{
-		{KindServiceAccount, want.ServiceAccount,
-			func(ctx context.Context) error {
-				_, err := sas.Get(ctx, want.ServiceAccount, metav1.GetOptions{})
-				return err
-			},
-			func(ctx context.Context) ([]string, error) {
-				l, err := sas.List(ctx, metav1.ListOptions{})
-				if err != nil {
-					return nil, err
-				}
-				return scNames(l.Items), nil
-			}},
-		{KindSecret, want.Secret,
-			func(ctx context.Context) error {
-				_, err := secrets.Get(ctx, want.Secret, metav1.GetOptions{})
-				return err
-			},
-			func(ctx context.Context) ([]string, error) {
-				l, err := secrets.List(ctx, metav1.ListOptions{})
-				if err != nil {
-					return nil, err
-				}
-				return scNames(l.Items), nil
-			}},
+		{KindServiceAccount, want.ServiceAccount, client.Resource(coreV1.WithResource("serviceaccounts")).Namespace(want.Namespace)},
+		{KindSecret, want.Secret, client.Resource(coreV1.WithResource("secrets")).Namespace(want.Namespace)},
 	}
 
 	deadline := time.Now().Add(want.Timeout)
 	for _, o := range objects {
 		var lastErr error
 		err := wait.PollUntilContextTimeout(ctx, pollInterval, time.Until(deadline), true, func(ctx context.Context) (bool, error) {
-			err := o.get(ctx)
+			_, err := o.resource.Get(ctx, o.name, metav1.GetOptions{})
 			switch {
 			case err == nil:
 				return true, nil
@@ -144,8 +126,8 @@ func WaitForServiceConnectorObjects(ctx context.Context, want ServiceConnectorOb
 		}
 		missing := &MissingObjectError{Kind: o.kind, Name: o.name, Namespace: want.Namespace, Waited: want.Timeout, LastErr: lastErr}
 		listCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if names, err := o.list(listCtx); err == nil {
-			missing.Found = names
+		if list, err := o.resource.List(listCtx, metav1.ListOptions{}); err == nil {
+			missing.Found = scNames(list.Items)
 		}
 		cancel()
 		return missing

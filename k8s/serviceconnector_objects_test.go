@@ -16,7 +16,9 @@ import (
 )
 
 // fakeAPI serves the reads the wait makes: the service account and secret
-// appear after a number of polls, as Service Connector's do.
+// appear after a number of polls, as Service Connector's do. It answers as
+// the API server does a client that asks for metadata only
+// (as=PartialObjectMetadata in Accept).
 type fakeAPI struct {
 	appearAfter int32
 	polls       atomic.Int32
@@ -36,19 +38,22 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"injected","code":%d}`, f.status)
 		return
 	}
+	if !strings.Contains(r.Header.Get("Accept"), "as=PartialObjectMetadata") {
+		w.WriteHeader(http.StatusNotAcceptable)
+		return
+	}
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/v1/namespaces/"), "/")
-	kind := map[string]string{"serviceaccounts": "ServiceAccount", "secrets": "Secret"}[parts[1]]
 	if len(parts) == 2 { // a list
 		var items []string
 		for _, o := range f.others {
-			items = append(items, fmt.Sprintf(`{"metadata":{"name":%q}}`, o))
+			items = append(items, fmt.Sprintf(`{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":%q}}`, o))
 		}
-		fmt.Fprintf(w, `{"kind":"%sList","apiVersion":"v1","items":[%s]}`, kind, strings.Join(items, ","))
+		fmt.Fprintf(w, `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","items":[%s]}`, strings.Join(items, ","))
 		return
 	}
 	if parts[0] == "demo" && f.polls.Add(1) > f.appearAfter &&
 		(parts[1] == "serviceaccounts" && parts[2] == "sc-account-123" || parts[1] == "secrets" && parts[2] == "sc-conn-secret") {
-		fmt.Fprintf(w, `{"kind":%q,"apiVersion":"v1","metadata":{"name":%q,"namespace":"demo"}}`, kind, parts[2])
+		fmt.Fprintf(w, `{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/v1","metadata":{"name":%q,"namespace":"demo"}}`, parts[2])
 		return
 	}
 	w.WriteHeader(http.StatusNotFound)
