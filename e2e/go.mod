@@ -2,9 +2,12 @@ module aks-openai-workload-identity/e2e
 
 go 1.26.6
 
-require aks-openai-workload-identity/testtools/azurestandin v0.0.0
+require aks-openai-workload-identity/testtools v0.0.0
 
-replace aks-openai-workload-identity/testtools/azurestandin => ../testtools/azurestandin
+replace (
+	aks-openai-workload-identity => ../
+	aks-openai-workload-identity/testtools => ../testtools
+)
 
 require (
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1

@@ -69,7 +69,7 @@ func setup() (int, error) {
 
 	s.standinBin = filepath.Join(s.tmp, "bin", "pulumi-resource-azure-native")
 	s.demoBin = filepath.Join(s.tmp, "bin", "demo")
-	if err := run(filepath.Join(s.root, "testtools", "azurestandin"), "go", "build", "-o", s.standinBin, "."); err != nil {
+	if err := run(filepath.Join(s.root, "testtools"), "go", "build", "-o", s.standinBin, "./azurestandin"); err != nil {
 		return 1, err
 	}
 	if err := run(filepath.Join(s.root, "demo"), "go", "build", "-o", s.demoBin, "."); err != nil {

@@ -5,7 +5,7 @@
 // does not compile or does not match its file is a curation error. Both
 // fail the run.
 //
-// Usage (from the repository root): go run ./testtools/mutate [-run REGEXP]
+// Usage: make mutate, or (in testtools/) go run ./mutate [-run REGEXP]
 package main
 
 import (
@@ -31,9 +31,15 @@ type mutation struct {
 }
 
 func main() {
-	list := flag.String("list", "testtools/mutate/mutations.txt", "the curated mutations")
+	list := flag.String("list", "testtools/mutate/mutations.txt", "the curated mutations, from the repository's root")
 	only := flag.String("run", "", "only mutations whose description matches this regexp")
 	flag.Parse()
+	// Mutations name files from the repository's root.
+	if top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output(); err == nil {
+		if err := os.Chdir(strings.TrimSpace(string(top))); err != nil {
+			fail(err)
+		}
+	}
 	muts, err := parse(*list)
 	if err != nil {
 		fail(err)
