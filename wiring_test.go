@@ -9,33 +9,11 @@ import (
 	"aks-openai-workload-identity/testtools/mocks"
 )
 
-// at follows a path of object keys and array indexes into a property.
-func at(v resource.PropertyValue, path ...any) resource.PropertyValue {
-	for _, p := range path {
-		for v.IsSecret() {
-			v = v.SecretValue().Element
-		}
-		switch k := p.(type) {
-		case string:
-			if !v.IsObject() {
-				return resource.PropertyValue{}
-			}
-			v = v.ObjectValue()[resource.PropertyKey(k)]
-		case int:
-			if !v.IsArray() || len(v.ArrayValue()) <= k {
-				return resource.PropertyValue{}
-			}
-			v = v.ArrayValue()[k]
-		}
-	}
-	return v
-}
-
 // envOf is the container's env as name → value.
 func envOf(container resource.PropertyValue) map[string]any {
 	env := map[string]any{}
-	for _, e := range at(container, "env").ArrayValue() {
-		env[at(e, "name").StringValue()] = at(e, "value").V
+	for _, e := range mocks.At(container, "env").ArrayValue() {
+		env[mocks.At(e, "name").StringValue()] = mocks.At(e, "value").V
 	}
 	return env
 }
@@ -80,11 +58,11 @@ func TestServiceConnectorModeWiring(t *testing.T) {
 	linker := resource.NewProperty(m.One(t.Fatalf, "azure-native:servicelinker:Linker").Inputs)
 	job := m.One(t.Fatalf, "kubernetes:batch/v1:Job")
 	jobIn := resource.NewProperty(job.Inputs)
-	pod := at(jobIn, "spec", "template", "spec")
-	container := at(pod, "containers", 0)
+	pod := mocks.At(jobIn, "spec", "template", "spec")
+	container := mocks.At(pod, "containers", 0)
 	env := envOf(container)
 	clientID := identity.Outputs["clientId"].StringValue()
-	endpoint := at(resource.NewProperty(account.Outputs), "properties", "endpoint").StringValue()
+	endpoint := mocks.At(resource.NewProperty(account.Outputs), "properties", "endpoint").StringValue()
 	waits := r.waitCalls()
 	if len(waits) != 1 {
 		t.Fatalf("waited for Service Connector %d times, want once", len(waits))
@@ -92,17 +70,17 @@ func TestServiceConnectorModeWiring(t *testing.T) {
 	wait := waits[0]
 
 	expect(t, []check{
-		{"Linker resourceUri (source)", at(linker, "resourceUri").V, cluster.ID},
-		{"Linker targetService.id", at(linker, "targetService", "id").V, account.ID},
-		{"Linker authInfo.clientId", at(linker, "authInfo", "clientId").V, clientID},
-		{"Linker scope", at(linker, "scope").V, "openai-demo"},
-		{"Job namespace", at(jobIn, "metadata", "namespace").V, "openai-demo"},
+		{"Linker resourceUri (source)", mocks.At(linker, "resourceUri").V, cluster.ID},
+		{"Linker targetService.id", mocks.At(linker, "targetService", "id").V, account.ID},
+		{"Linker authInfo.clientId", mocks.At(linker, "authInfo", "clientId").V, clientID},
+		{"Linker scope", mocks.At(linker, "scope").V, "openai-demo"},
+		{"Job namespace", mocks.At(jobIn, "metadata", "namespace").V, "openai-demo"},
 		{"Job AZURE_OPENAI_ENDPOINT", env["AZURE_OPENAI_ENDPOINT"], endpoint},
 		{"Job AZURE_OPENAI_DEPLOYMENT", env["AZURE_OPENAI_DEPLOYMENT"], deployment.Outputs["name"].StringValue()},
 		{"deployment name", deployment.Outputs["name"].StringValue(), "chat-deployment"},
-		{"Job serviceAccountName", at(pod, "serviceAccountName").V, "sc-account-" + clientID},
-		{"Job envFrom secret", at(container, "envFrom", 0, "secretRef", "name").V, "sc-openaiconn-secret"},
-		{"Job activeDeadlineSeconds", at(jobIn, "spec", "activeDeadlineSeconds").V, 300.0},
+		{"Job serviceAccountName", mocks.At(pod, "serviceAccountName").V, "sc-account-" + clientID},
+		{"Job envFrom secret", mocks.At(container, "envFrom", 0, "secretRef", "name").V, "sc-openaiconn-secret"},
+		{"Job activeDeadlineSeconds", mocks.At(jobIn, "spec", "activeDeadlineSeconds").V, 300.0},
 		{"Job create timeout", job.CreateTimeout, "360s"},
 		{"registry anonymousPullEnabled (dev)", registry.Inputs["anonymousPullEnabled"].V, true},
 		{"wait namespace", wait.Namespace, "openai-demo"},
@@ -130,21 +108,21 @@ func TestDirectModeWiring(t *testing.T) {
 	secret := m.One(t.Fatalf, "kubernetes:core/v1:Secret")
 	job := m.One(t.Fatalf, "kubernetes:batch/v1:Job")
 	jobIn := resource.NewProperty(job.Inputs)
-	pod := at(jobIn, "spec", "template", "spec")
-	container := at(pod, "containers", 0)
+	pod := mocks.At(jobIn, "spec", "template", "spec")
+	container := mocks.At(pod, "containers", 0)
 	saIn, secretIn := resource.NewProperty(sa.Inputs), resource.NewProperty(secret.Inputs)
 
 	expect(t, []check{
-		{"service account namespace", at(saIn, "metadata", "namespace").V, "openai-demo"},
+		{"service account namespace", mocks.At(saIn, "metadata", "namespace").V, "openai-demo"},
 		{"service account waits for the namespace", sa.DependsOn("kubernetes:core/v1:Namespace", "scdemo-namespace"), true},
-		{"secret namespace", at(secretIn, "metadata", "namespace").V, "openai-demo"},
+		{"secret namespace", mocks.At(secretIn, "metadata", "namespace").V, "openai-demo"},
 		{"secret waits for the namespace", secret.DependsOn("kubernetes:core/v1:Namespace", "scdemo-namespace"), true},
-		{"secret AZURE_OPENAI_BASE", at(secretIn, "stringData", "AZURE_OPENAI_BASE").V,
-			at(resource.NewProperty(account.Outputs), "properties", "endpoint").V},
-		{"secret AZURE_OPENAI_CLIENTID", at(secretIn, "stringData", "AZURE_OPENAI_CLIENTID").V, identity.Outputs["clientId"].V},
-		{"Job serviceAccountName", at(pod, "serviceAccountName").V, at(saIn, "metadata", "name").V},
-		{"Job envFrom secret", at(container, "envFrom", 0, "secretRef", "name").V, at(secretIn, "metadata", "name").V},
-		{"Job namespace", at(jobIn, "metadata", "namespace").V, "openai-demo"},
+		{"secret AZURE_OPENAI_BASE", mocks.At(secretIn, "stringData", "AZURE_OPENAI_BASE").V,
+			mocks.At(resource.NewProperty(account.Outputs), "properties", "endpoint").V},
+		{"secret AZURE_OPENAI_CLIENTID", mocks.At(secretIn, "stringData", "AZURE_OPENAI_CLIENTID").V, identity.Outputs["clientId"].V},
+		{"Job serviceAccountName", mocks.At(pod, "serviceAccountName").V, mocks.At(saIn, "metadata", "name").V},
+		{"Job envFrom secret", mocks.At(container, "envFrom", 0, "secretRef", "name").V, mocks.At(secretIn, "metadata", "name").V},
+		{"Job namespace", mocks.At(jobIn, "metadata", "namespace").V, "openai-demo"},
 		{"registry anonymousPullEnabled (prod)", m.One(t.Fatalf, "azure-native:containerregistry/v20230101preview:Registry").Inputs["anonymousPullEnabled"].V, false},
 		{"demoLogCommand", r.resolved["demoLogCommand"], "kubectl logs --namespace openai-demo job/sc-demo-openai-identity"},
 	})

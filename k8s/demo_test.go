@@ -44,26 +44,8 @@ func runDemo(t *testing.T, m *mocks.Mocks) string {
 	return logCommand
 }
 
-func get(v resource.PropertyValue, path ...any) resource.PropertyValue {
-	for _, p := range path {
-		if v.IsSecret() {
-			v = v.SecretValue().Element
-		}
-		switch k := p.(type) {
-		case string:
-			if !v.IsObject() {
-				return resource.PropertyValue{}
-			}
-			v = v.ObjectValue()[resource.PropertyKey(k)]
-		case int:
-			if !v.IsArray() || len(v.ArrayValue()) <= k {
-				return resource.PropertyValue{}
-			}
-			v = v.ArrayValue()[k]
-		}
-	}
-	return v
-}
+// get is mocks.At, short for the many paths below.
+var get = mocks.At
 
 func TestDemoJobIsTheTutorialsWorkloadHardened(t *testing.T) {
 	m := &mocks.Mocks{}

@@ -9,8 +9,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -137,14 +137,11 @@ func WaitForServiceConnectorObjects(ctx context.Context, want ServiceConnectorOb
 
 // scNames are the sorted names that start with "sc-", Service Connector's
 // prefix: what it did create when the expected name is missing.
-func scNames[T any, P interface {
-	*T
-	GetName() string
-}](items []T) []string {
+func scNames(items []metav1.PartialObjectMetadata) []string {
 	var out []string
-	for i := range items {
-		if n := P(&items[i]).GetName(); strings.HasPrefix(n, "sc-") {
-			out = append(out, n)
+	for _, it := range items {
+		if strings.HasPrefix(it.Name, "sc-") {
+			out = append(out, it.Name)
 		}
 	}
 	sort.Strings(out)
