@@ -1,0 +1,39 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"aks-openai-workload-identity/k8s"
+)
+
+func TestAMissingObjectNamesTheSettingThatOverridesIt(t *testing.T) {
+	for kind, key := range map[string]string{k8s.KindServiceAccount: "serviceAccountName", k8s.KindSecret: "secretName"} {
+		missing := &k8s.MissingObjectError{Kind: kind, Name: "sc-x", Namespace: "demo", Waited: time.Minute}
+		err := withOverrideAdvice(missing, "proj")
+		for _, want := range []string{
+			missing.Error(),
+			"if it created the " + kind + " under another name, run `pulumi config set proj:" + key + " <name>`",
+			"raise proj:connectorWaitSeconds",
+		} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: advice %q lacks %q", kind, err, want)
+			}
+		}
+		if !errors.Is(err, missing) {
+			t.Errorf("%s: the advice hides the error it wraps", kind)
+		}
+	}
+}
+
+func TestOtherWaitErrorsGetNoOverrideAdvice(t *testing.T) {
+	refused := errors.New("the cluster refused to read service account demo/sc-x")
+	if err := withOverrideAdvice(refused, "proj"); err != refused {
+		t.Errorf("got %v", err)
+	}
+	if err := withOverrideAdvice(nil, "proj"); err != nil {
+		t.Errorf("no error became %v", err)
+	}
+}
