@@ -594,48 +594,29 @@ func (k *kind) tokenOf(c *op) string {
 
 // --- TaskRun ---------------------------------------------------------------
 
-var (
-	pushBlock = regexp.MustCompile(`^(\s*(?:-\s+)?)push:\s*$`)
-	pushItem  = regexp.MustCompile(`^(\s*)-\s*["']?([^"'\s]+)["']?\s*$`)
-	pushFlow  = regexp.MustCompile(`^\s*(?:-\s+)?push:\s*\[(.*)\]\s*$`)
-)
-
-// pushedImages reads the images an ACR task (YAML) pushes.
-func pushedImages(task string) []string {
-	var out []string
-	lines := strings.Split(task, "\n")
-	for i := 0; i < len(lines); i++ {
-		if m := pushFlow.FindStringSubmatch(lines[i]); m != nil {
-			for _, item := range strings.Split(m[1], ",") {
-				if item = strings.Trim(strings.TrimSpace(item), `"'`); item != "" {
-					out = append(out, item)
-				}
-			}
-			continue
-		}
-		b := pushBlock.FindStringSubmatch(lines[i])
-		if b == nil {
-			continue
-		}
-		// The list's items are indented at least as far as the key.
-		for i+1 < len(lines) {
-			m := pushItem.FindStringSubmatch(lines[i+1])
-			if m == nil || len(m[1]) < len(b[1]) {
-				break
-			}
-			out = append(out, m[2])
-			i++
-		}
-	}
-	return out
-}
-
 func applyTaskRun(c *op) error {
 	reqType := gets(c.in, "runRequest.type")
 	if reqType == "" {
 		return armErr(400, "InvalidRequestContent", "The run request is missing: set runRequest.")
 	}
 	registryID, _ := c.k.parent(c.in)
+	failedPut := "acr-run-failed-put:" + key(c.id)
+	// An identical PUT (same run request, same forceUpdateTag) answers with
+	// the run already made, failed or not; only a new forceUpdateTag runs
+	// an unchanged request again (the spec's forceUpdateTag).
+	if c.old != nil && gets(c.in, "forceUpdateTag") == c.old.Input("forceUpdateTag") &&
+		sameValue(getv(c.in, "runRequest"), getv(fromState(c.old.Inputs), "runRequest")) {
+		if prev := getv(fromState(c.old.Outputs), "runResult"); prev.IsObject() {
+			c.out["runResult"] = prev
+			c.out["provisioningState"] = str("Succeeded")
+			if c.st.Counters[failedPut] > 0 {
+				runID := gets(prev.ObjectValue(), "runId")
+				c.initFailed = armErr(400, "TaskRunFailed", "The status for Run %s is %s, please check the log: az acr task logs --registry %s --run-id %s", runID, gets(prev.ObjectValue(), "status"), gets(c.in, "registryName"), runID)
+			}
+			return nil
+		}
+	}
+	delete(c.st.Counters, failedPut)
 	registry := c.st.Get(registryID)
 	loginServer := strings.ToLower(gets(c.in, "registryName")) + ".azurecr.io"
 	if registry != nil && registry.Output("loginServer") != "" {
@@ -668,14 +649,18 @@ func applyTaskRun(c *op) error {
 		if err != nil {
 			return armErr(400, "InvalidParameter", "The encoded task content is not valid base64: %v", err)
 		}
-		if !strings.Contains(string(task), "steps:") {
-			status, failMsg, failARM = "Failed", "failed to initialize run: the task has no steps", true
+		run := runACRTask(string(task), loginServer, runID)
+		if run.failed != "" {
+			status, failMsg, failARM = "Failed", run.failed, true
+			if run.log != "" {
+				failMsg += " (run log: " + strings.ReplaceAll(run.log, "\n", "; ") + ")"
+			}
 			break
 		}
-		sum := sha256.Sum256([]byte(encoded))
-		for _, ref := range pushedImages(string(task)) {
-			ref = strings.ReplaceAll(ref, "{{.Run.Registry}}", loginServer)
-			ref = strings.ReplaceAll(ref, "{{.Run.ID}}", runID)
+		// Every run builds anew, and a build is not reproducible (layer
+		// and config times differ), so each run pushes a new digest.
+		sum := sha256.Sum256([]byte(encoded + "\n" + runID))
+		for _, ref := range run.pushed {
 			reg, rest, ok := strings.Cut(ref, "/")
 			if !ok || !strings.Contains(reg, ".") {
 				reg, rest = loginServer, ref
@@ -708,6 +693,7 @@ func applyTaskRun(c *op) error {
 	} else {
 		result["runErrorMessage"] = str(failMsg)
 		if failARM {
+			c.st.Counters[failedPut] = 1
 			c.initFailed = armErr(400, "TaskRunFailed", "The status for Run %s is %s, please check the log: az acr task logs --registry %s --run-id %s", runID, status, gets(c.in, "registryName"), runID)
 		}
 	}
