@@ -175,3 +175,26 @@ func TestIdenticalTaskRunPutAnswersTheExistingRun(t *testing.T) {
 		t.Errorf("%d runs, want 2", n)
 	}
 }
+
+// Entra's rules for federated credentials on one identity: an issuer and
+// subject pair at most once (400), at most 20 credentials (400).
+func TestFederatedCredentialRulesOfOneIdentity(t *testing.T) {
+	h := newHarness(t)
+	w := h.world()
+	fic := func(name, subject string) error {
+		_, _, err := h.create(tFIC, name, map[string]any{"resourceGroupName": w.rg, "resourceName": describeName(w.identityID),
+			"federatedIdentityCredentialResourceName": name, "issuer": "https://issuer.example/oidc/", "subject": subject,
+			"audiences": []any{"api://AzureADTokenExchange"}})
+		return err
+	}
+	if err := fic("fic0", "system:serviceaccount:demo:a0"); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, fic("dup", "system:serviceaccount:demo:a0"), `Status=400 Code="BadRequest"`, "Issuer and subject combination already exists for this Managed Identity")
+	for i := 1; i < maxFICsPerIdentity; i++ {
+		if err := fic(fmt.Sprintf("fic%d", i), fmt.Sprintf("system:serviceaccount:demo:a%d", i)); err != nil {
+			t.Fatalf("credential %d: %v", i+1, err)
+		}
+	}
+	wantErr(t, fic("fic20", "system:serviceaccount:demo:a20"), `Status=400`, "at most 20 federated identity credentials")
+}

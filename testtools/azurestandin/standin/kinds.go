@@ -446,15 +446,23 @@ func checkFIC(p *Provider, in resource.PropertyMap) []Failure {
 	return fs
 }
 
+// maxFICsPerIdentity is Entra's limit of federated credentials on one
+// user-assigned identity (workload identity federation considerations).
+const maxFICsPerIdentity = 20
+
 func applyFIC(c *op) error {
 	parent, _ := c.k.parent(c.in)
 	issuer, subject := gets(c.in, "issuer"), gets(c.in, "subject")
-	for _, f := range c.st.Find("FederatedIdentityCredential", func(o *Object) bool {
+	others := c.st.Find("FederatedIdentityCredential", func(o *Object) bool {
 		return strings.HasPrefix(key(o.ID), key(parent)+"/") && key(o.ID) != key(c.id)
-	}) {
+	})
+	for _, f := range others {
 		if f.Input("issuer") == issuer && f.Input("subject") == subject {
-			return armErr(409, "Conflict", "Federated identity credential '%s' on identity '%s' already has issuer '%s' and subject '%s'.", describeName(f.ID), describeName(parent), issuer, subject)
+			return armErr(400, "BadRequest", "Issuer and subject combination already exists for this Managed Identity (federated identity credential '%s' on identity '%s').", describeName(f.ID), describeName(parent))
 		}
+	}
+	if c.old == nil && len(others) >= maxFICsPerIdentity {
+		return armErr(400, "BadRequest", "A managed identity can have at most %d federated identity credentials; identity '%s' has %d.", maxFICsPerIdentity, describeName(parent), len(others))
 	}
 	return nil
 }
