@@ -113,14 +113,15 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 // Bad config stops `preview` before any resource is created.
 func TestBadConfigFailsPreviewBeforeAnyResource(t *testing.T) {
 	w := newWorld(t, "")
-	st := w.stack("dev", map[string]string{"nodeCount": "0", "connectionName": "openai_conn"})
+	st := w.stack("dev", map[string]string{"nodeCount": "0", "connectionName": "openai conn", "clientType": "go"})
 	r := preview(t, st)
 	if r.err == nil {
 		t.Fatal("preview accepted bad config")
 	}
 	contains(t, "preview's error", r.err.Error()+r.out,
 		"config "+project+`:nodeCount: "0" is not allowed; use a whole number from 1 to 100`,
-		"config "+project+`:connectionName: "openai_conn" is not allowed`)
+		"config "+project+`:connectionName: "openai conn" is not allowed; use what Service Connector accepts`,
+		"config "+project+`:clientType: "go" is not allowed; use one of none, dotnet, java, nodejs, python`)
 	if log := w.azureLog(); strings.Contains(log, "method=Check ") || strings.Contains(log, "method=Create") {
 		t.Errorf("the stand-in saw resources:\n%s", log)
 	}
@@ -132,7 +133,7 @@ func TestBadConfigFailsPreviewBeforeAnyResource(t *testing.T) {
 	// An app folder too large to travel inside the run request fails in
 	// preview too, with its size, the limit and what to do.
 	n := padApp(t, w.dir, infra.MaxInlineSource+1024, infra.MaxInlineSource+8192)
-	st = w.stack("dev", map[string]string{"nodeCount": "1", "connectionName": "openaiconn"})
+	st = w.stack("dev", map[string]string{"nodeCount": "1", "connectionName": "openaiconn", "clientType": "none"})
 	r = preview(t, st)
 	if r.err == nil {
 		t.Fatal("preview accepted an app over the inline source limit")
