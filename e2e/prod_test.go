@@ -17,6 +17,9 @@ import (
 // switching connection modes on the live stack both ways, and destroy.
 func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	w := newWorld(t, "")
+	// Credential writes take a moment, so two under the identity at once
+	// would overlap and get Entra's 409; the mode switches must not.
+	w.env["AZURE_STANDIN_LATENCY"] = "FederatedIdentityCredential=1s,Linker=1s"
 	st := w.stack("prod", nil)
 	cleanupStack(t, st)
 

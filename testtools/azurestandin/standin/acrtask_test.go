@@ -10,6 +10,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"time"
 
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
@@ -197,4 +198,48 @@ func TestFederatedCredentialRulesOfOneIdentity(t *testing.T) {
 		}
 	}
 	wantErr(t, fic("fic20", "system:serviceaccount:demo:a20"), `Status=400`, "at most 20 federated identity credentials")
+}
+
+// Two writes of credentials under one identity at once, from two plugin
+// processes, collide with Entra's 409; one after the other they do not.
+// Service Connector's link writes a credential on its identity too.
+func TestConcurrentCredentialWritesOnOneIdentityConflict(t *testing.T) {
+	h := newHarness(t)
+	w := h.world()
+	h.env[EnvLatency] = "FederatedIdentityCredential=1s,Linker=1s"
+	fic := func(p *Provider, name string) error {
+		in := h.checked(tFIC, name, map[string]any{"resourceGroupName": w.rg, "resourceName": describeName(w.identityID),
+			"federatedIdentityCredentialResourceName": name, "issuer": "https://issuer.example/oidc/", "subject": "system:serviceaccount:demo:" + name,
+			"audiences": []any{"api://AzureADTokenExchange"}})
+		_, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnFor(tFIC, name), Type: tFIC, Properties: in})
+		return err
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- fic(h.provider(), "one") }()
+	time.Sleep(100 * time.Millisecond)
+	go func() { errs <- fic(h.provider(), "two") }()
+	var failed []error
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if len(failed) != 1 {
+		t.Fatalf("%d of two overlapping writes failed: %v", len(failed), failed)
+	}
+	wantErr(t, failed[0], `Status=409 Code="ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity"`, "Concurrent Federated Identity Credentials writes under the same managed identity are not supported")
+	// In sequence: fine.
+	if err := fic(h.provider(), "three"); err != nil {
+		t.Fatal(err)
+	}
+	// A link's credential and the program's, at once: the same conflict.
+	go func() {
+		_, _, err := h.create(tLinker, "conn", linkerInputs(w, "demo"))
+		errs <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	wantErr(t, fic(h.provider(), "four"), "ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity")
+	if err := <-errs; err != nil {
+		t.Fatalf("the link: %v", err)
+	}
 }

@@ -485,6 +485,11 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 		props, err := marshal(previewOutputs(k, token, in, old), withUnknowns)
 		return "", props, err
 	}
+	end, err := p.beginFICWrite(k, in)
+	if err != nil {
+		return "", nil, err
+	}
+	defer end()
 	p.latency(k.short)
 	op := "create"
 	if old != nil {
@@ -642,6 +647,21 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (_ *e
 	short := ShortType(token)
 	if err = p.fault(short, "delete"); err != nil {
 		return nil, err
+	}
+	if k, kerr := kindOf(token); kerr == nil {
+		var stored *Object
+		_ = p.Store.View(func(s *State) error {
+			stored = s.Get(req.GetId())
+			return nil
+		})
+		if stored != nil {
+			end, err := p.beginFICWrite(k, fromState(stored.Inputs))
+			if err != nil {
+				return nil, err
+			}
+			defer end()
+			p.latency(k.short)
+		}
 	}
 	err = p.Store.Update(func(s *State) error {
 		obj := s.Get(req.GetId())
