@@ -93,7 +93,7 @@ func NewImage(ctx *pulumi.Context, name string, args ImageArgs, opts ...pulumi.R
 		if err != nil {
 			return "", fmt.Errorf("reading the last ACR build run %s of registry %s: %w", runName, v[1], err)
 		}
-		return RerunTag(tag, last.ForceUpdateTag, last.RunResult), nil
+		return rerunTag(tag, last.ForceUpdateTag, last.RunResult), nil
 	}).(pulumi.StringOutput)
 	run, err := containerregistry.NewTaskRun(ctx, name, &containerregistry.TaskRunArgs{
 		TaskRunName:       pulumi.String(runName),
@@ -125,13 +125,13 @@ func NewImage(ctx *pulumi.Context, name string, args ImageArgs, opts ...pulumi.R
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"ref": c.Ref, "runId": c.RunID})
 }
 
-// RerunTag is the run's forceUpdateTag, given the last run Azure holds.
+// rerunTag is the run's forceUpdateTag, given the last run Azure holds.
 // ACR answers a PUT that repeats the last request and forceUpdateTag with
 // the run it already made, even a failed one, so after a failed run the tag
 // must change for the next `up` to build again; after a good run it must
 // not, or every `up` would rebuild. A new source changes the request
 // anyway, and starts over from the source's tag.
-func RerunTag(tag string, lastTag *string, last containerregistry.RunResponse) string {
+func rerunTag(tag string, lastTag *string, last containerregistry.RunResponse) string {
 	prev := deref(lastTag)
 	if prev != tag && !strings.HasPrefix(prev, tag+"-") {
 		return tag

@@ -357,7 +357,7 @@ func TestRerunTagKeepsASucceededRunsTag(t *testing.T) {
 		{s("abc"), running, "abc", "a run still going is awaited, not restarted"},
 		{s("abcdef"), failed, "abc", "another source"},
 	} {
-		if got := RerunTag("abc", c.last, c.run); got != c.want {
+		if got := rerunTag("abc", c.last, c.run); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.comment, got, c.want)
 		}
 	}
