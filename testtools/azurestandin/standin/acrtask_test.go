@@ -243,3 +243,17 @@ func TestConcurrentCredentialWritesOnOneIdentityConflict(t *testing.T) {
 		t.Fatalf("the link: %v", err)
 	}
 }
+
+// A free-trial subscription may not run ACR Tasks: the run is refused.
+func TestFreeTrialSubscriptionsCannotRunACRTasks(t *testing.T) {
+	h := newHarness(t)
+	w := h.world()
+	h.mustCreate(tRegistry, "acr", map[string]any{"resourceGroupName": w.rg, "registryName": "scdemoacr1", "location": "eastus2", "sku": map[string]any{"name": "Standard"}})
+	h.env[EnvFreeTrial] = "1"
+	_, _, err := h.create(tTaskRun, "image", map[string]any{"resourceGroupName": w.rg, "registryName": "scdemoacr1", "runRequest": map[string]any{
+		"type": "EncodedTaskRunRequest", "encodedTaskContent": encodedTask("demo", "t1"), "platform": map[string]any{"os": "Linux"}}})
+	wantErr(t, err, `Status=400 Code="TasksOperationsNotAllowed"`, "ACR Tasks requests for the registry scdemoacr1", "are not permitted")
+	if n := len(h.state().Find("TaskRun", nil)); n != 0 {
+		t.Errorf("%d task runs stored", n)
+	}
+}

@@ -624,6 +624,11 @@ func applyTaskRun(c *op) error {
 			return nil
 		}
 	}
+	// Free-trial (free credit) subscriptions may not run ACR Tasks: the
+	// request is refused and no run is made.
+	if c.p.env(EnvFreeTrial) == "1" {
+		return armErr(400, "TasksOperationsNotAllowed", "ACR Tasks requests for the registry %s and %s are not permitted. Please file an Azure support request at http://aka.ms/azuresupport for assistance.", gets(c.in, "registryName"), SubscriptionID)
+	}
 	delete(c.st.Counters, failedPut)
 	registry := c.st.Get(registryID)
 	loginServer := strings.ToLower(gets(c.in, "registryName")) + ".azurecr.io"
