@@ -257,3 +257,29 @@ func TestFreeTrialSubscriptionsCannotRunACRTasks(t *testing.T) {
 		t.Errorf("%d task runs stored", n)
 	}
 }
+
+// pulumi/pulumi-azure-native#1713: the run is made but polling it hits a
+// 404 and the operation fails; the same request again answers the run.
+func TestTaskRunPolling404LeavesTheRunBehind(t *testing.T) {
+	h := newHarness(t)
+	w := h.world()
+	h.mustCreate(tRegistry, "acr", map[string]any{"resourceGroupName": w.rg, "registryName": "scdemoacr1", "location": "eastus2", "sku": map[string]any{"name": "Standard"}})
+	in := map[string]any{"resourceGroupName": w.rg, "registryName": "scdemoacr1", "taskRunName": "scdemo-image", "forceUpdateTag": "t1",
+		"runRequest": map[string]any{"type": "EncodedTaskRunRequest", "encodedTaskContent": encodedTask("demo", "t1"), "platform": map[string]any{"os": "Linux"}}}
+	h.env[EnvFaults] = "TaskRun:poll:1=404"
+	news := h.checked(tTaskRun, "image", in)
+	_, err := h.p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnFor(tTaskRun, "image"), Type: tTaskRun, Properties: news})
+	wantErr(t, err, "Future#WaitForCompletion: the number of retries has been exceeded: StatusCode=404")
+	runs := h.state().Find("TaskRun", nil)
+	if len(runs) != 1 || runs[0].Output("runResult.status") != "Succeeded" {
+		t.Fatalf("runs %v", runs)
+	}
+	olds := toStructPM(t, fromState(runs[0].Outputs))
+	resp, err := h.p.Update(context.Background(), &pulumirpc.UpdateRequest{Id: runs[0].ID, Urn: urnFor(tTaskRun, "image"), Type: tTaskRun, Olds: olds, News: news})
+	if err != nil {
+		t.Fatalf("the same request after the 404: %v", err)
+	}
+	if got := fromStruct(t, resp.GetProperties())["runResult"].ObjectValue(); gets(got, "runId") != "ca1" {
+		t.Errorf("run %v", got)
+	}
+}

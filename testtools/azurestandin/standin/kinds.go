@@ -2,6 +2,7 @@ package standin
 
 import (
 	"crypto/sha256"
+	"errors"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -712,6 +713,12 @@ func applyTaskRun(c *op) error {
 	}
 	c.out["runResult"] = resource.NewObjectProperty(result)
 	c.out["provisioningState"] = str("Succeeded")
+	// poll=404: the run is made, but polling its long-running PUT hits
+	// a 404 (the async operation URL ACR returns is malformed) and the
+	// operation fails after its retries, with the run left behind.
+	if v, hit := faultFor(c.p.faults(), c.st, "TaskRun", "poll"); hit && v == "404" && c.initFailed == nil {
+		c.initFailed = errors.New(`Future#WaitForCompletion: the number of retries has been exceeded: StatusCode=404 -- Original Error: Code="Creating" Message="The async operation failed." AdditionalInfo=[{"status":"Creating"}]`)
+	}
 	return nil
 }
 
