@@ -2,9 +2,9 @@ package standin
 
 import (
 	"crypto/sha256"
-	"errors"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
