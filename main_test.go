@@ -248,12 +248,12 @@ func TestBadConfigStopsBeforeAnyResource(t *testing.T) {
 	m := &mocks.Mocks{}
 	cfg := stackConfig(t, "dev")
 	cfg["nodeCount"] = "0"
-	cfg["connectionName"] = "openai_conn"
+	cfg["connectionName"] = "openai conn"
 	_, err := runProgram(t, m, cfg)
 	if err == nil {
 		t.Fatal("bad config accepted")
 	}
-	for _, want := range []string{"config " + mocks.Project + ":nodeCount: \"0\"", "config " + mocks.Project + ":connectionName: \"openai_conn\""} {
+	for _, want := range []string{"config " + mocks.Project + ":nodeCount: \"0\"", "config " + mocks.Project + ":connectionName: \"openai conn\""} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

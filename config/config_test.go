@@ -32,6 +32,19 @@ func TestValidConfigPasses(t *testing.T) {
 	if err := c.Validate("p"); err != nil {
 		t.Fatalf("valid overrides rejected: %v", err)
 	}
+	// The tutorial's portal example, with the secret's name given.
+	c.ConnectionName, c.SecretName = "openai_conn", "sc-openaiconn-secret"
+	if err := c.Validate("p"); err != nil {
+		t.Fatalf("openai_conn with secretName rejected: %v", err)
+	}
+	if got := c.ExpectedSecretName(); got != "sc-openaiconn-secret" {
+		t.Errorf("secret %q", got)
+	}
+	// Direct mode makes its own secret: no name needed.
+	c.SecretName, c.ConnectionMode = "", ModeDirect
+	if err := c.Validate("p"); err != nil {
+		t.Fatalf("openai_conn in direct mode rejected: %v", err)
+	}
 }
 
 // Each bad value must produce one error naming the key, the value and
@@ -57,11 +70,15 @@ func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
 		{"deploymentCapacity", "0", "from 1 to 10000", func(c *Config) { c.Model.Capacity = 0 }},
 		{"namespace", "Demo_NS", "Kubernetes namespace", func(c *Config) { c.Namespace = "Demo_NS" }},
 		{"namespace", strings.Repeat("a", 64), "at most 63", func(c *Config) { c.Namespace = strings.Repeat("a", 64) }},
-		{"connectionName", "openai_conn", "sc-<name>-secret", func(c *Config) { c.ConnectionName = "openai_conn" }},
-		{"connectionName", "OpenAI", "lowercase letters and digits", func(c *Config) { c.ConnectionName = "OpenAI" }},
-		{"connectionName", "a..b", "single '.'", func(c *Config) { c.ConnectionName = "a..b" }},
+		{"connectionName", "openai conn", "letters, digits, '.' and '_'", func(c *Config) { c.ConnectionName = "openai conn" }},
+		{"connectionName", "openai-conn", "letters, digits, '.' and '_'", func(c *Config) { c.ConnectionName = "openai-conn" }},
 		{"connectionName", strings.Repeat("a", 62), "at most 61", func(c *Config) { c.ConnectionName = strings.Repeat("a", 62) }},
-		{"clientType", "golang", "one of none, dotnet", func(c *Config) { c.ClientType = "golang" }},
+		// Service Connector accepts these; its secret's name is then unknown.
+		{"secretName", "", `secret Service Connector creates for connection "openai_conn"`, func(c *Config) { c.ConnectionName = "openai_conn" }},
+		{"secretName", "", `connection "OpenAI"`, func(c *Config) { c.ConnectionName = "OpenAI" }},
+		{"secretName", "", `connection "a..b"`, func(c *Config) { c.ConnectionName = "a..b" }},
+		{"clientType", "golang", "one of none, dotnet, java, nodejs, python", func(c *Config) { c.ClientType = "golang" }},
+		{"clientType", "go", "one of none, dotnet, java, nodejs, python", func(c *Config) { c.ClientType = "go" }},
 		{"serviceAccountName", "SC_Account", "Kubernetes name", func(c *Config) { c.ServiceAccountName = "SC_Account" }},
 		{"secretName", "-bad", "Kubernetes name", func(c *Config) { c.SecretName = "-bad" }},
 		{"connectorWaitSeconds", "5", "from 10 to 1800", func(c *Config) { c.ConnectorWaitSeconds = 5 }},
@@ -156,7 +173,7 @@ func allKeys() map[string]string {
 		"location": "eastus2", "namePrefix": "scdemo", "nodeCount": "2", "nodeVmSize": "Standard_D2s_v5",
 		"modelName": "gpt-5.4-mini", "modelVersion": "2026-03-17", "modelFormat": "OpenAI",
 		"deploymentName": "chat", "deploymentSku": "GlobalStandard", "deploymentCapacity": "10",
-		"namespace": "demo", "connectionName": "openaiconn", "clientType": "go",
+		"namespace": "demo", "connectionName": "openaiconn", "clientType": "python",
 		"connectorWaitSeconds": "60", "demoDeadlineSeconds": "300",
 		"connectionMode": "direct", "registryPull": "acrPull", "production": "false",
 	}
@@ -170,7 +187,7 @@ func TestLoadReadsEveryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.NodeCount != 2 || cfg.Model.DeploymentName != "chat" || cfg.Namespace != "demo" ||
-		cfg.ClientType != "go" || cfg.SecretName != "override" || cfg.ServiceAccountName != "" ||
+		cfg.ClientType != "python" || cfg.SecretName != "override" || cfg.ServiceAccountName != "" ||
 		cfg.ConnectorWaitSeconds != 60 || cfg.DemoDeadlineSeconds != 300 || cfg.Model.Capacity != 10 ||
 		cfg.ConnectionMode != ModeDirect || cfg.RegistryPull != PullAcrPull || cfg.Production {
 		t.Fatalf("loaded %+v", cfg)

@@ -25,18 +25,22 @@ var (
 	dnsLabelPattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 	// An RFC 1123 subdomain: what service account and secret names must be.
 	dnsSubdomainPattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	// Service Connector accepts letters, digits, '.' and '_' (at most 61);
-	// the secret it derives, sc-<name>-secret, must also be a Kubernetes
-	// name, which rules out '_' and capitals. What remains is the overlap.
-	connectionNamePattern = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9]+)*$`)
+	// What Service Connector accepts as a connection name: letters, digits,
+	// '.' and '_' (Azure/azure-cli, serviceconnector/_validators.py,
+	// validate_connection_name); the CLI itself generates names like
+	// cognitiveservices_x1y2z.
+	connectionNamePattern = regexp.MustCompile(`^[A-Za-z0-9._]+$`)
 )
 
 // Closed sets, from Azure's documentation and the azure-native schema.
 var (
 	deploymentSkus = []string{"Standard", "GlobalStandard", "DataZoneStandard", "ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged"}
 	modelFormats   = []string{"OpenAI"}
-	// servicelinker ClientType enum of azure-native 2.92.0.
-	clientTypes = []string{"none", "dotnet", "java", "python", "go", "php", "ruby", "django", "nodejs", "springBoot", "kafka-springBoot", "dapr"}
+	// The client types Service Connector supports for an Azure OpenAI
+	// target (Learn, "Connect to Azure OpenAI Service using Service
+	// Connector", supported authentication and client types); the
+	// servicelinker enum has more, for other targets.
+	clientTypes = []string{"none", "dotnet", "java", "nodejs", "python"}
 )
 
 // Validate checks every value and reports each bad one as
@@ -61,9 +65,16 @@ func (c *Config) Validate(project string) error {
 
 	v.match("namespace", c.Namespace, dnsLabelPattern, "a Kubernetes namespace: lowercase letters, digits and '-', starting and ending alphanumeric")
 	v.maxLen("namespace", c.Namespace, 63)
-	v.match("connectionName", c.ConnectionName, connectionNamePattern, "lowercase letters and digits, optionally in parts joined by single '.', so that Service Connector's secret name "+SecretNameFor("<name>")+" is a valid Kubernetes name")
+	v.match("connectionName", c.ConnectionName, connectionNamePattern, "what Service Connector accepts: letters, digits, '.' and '_'")
 	// 61 is Service Connector's limit; the secret adds 10 characters, well under 253.
 	v.maxLen("connectionName", c.ConnectionName, 61)
+	// For a name that is not a Kubernetes name itself ('_', capitals),
+	// how Service Connector names the secret is not documented anywhere we
+	// could find, so the program does not guess: it asks for the name.
+	if c.ConnectionMode == ModeServiceConnector && c.SecretName == "" && connectionNamePattern.MatchString(c.ConnectionName) &&
+		!dnsSubdomainPattern.MatchString(SecretNameFor(c.ConnectionName)) {
+		v.fail("secretName", c.SecretName, fmt.Sprintf("the name of the secret Service Connector creates for connection %q (`kubectl get secrets -n %s`, the one starting sc-): for a connection name with '_' or capitals its naming is not documented, so the program does not derive it", c.ConnectionName, c.Namespace))
+	}
 	v.oneOf("clientType", c.ClientType, clientTypes)
 	if c.ServiceAccountName != "" {
 		v.match("serviceAccountName", c.ServiceAccountName, dnsSubdomainPattern, "empty (Service Connector's convention "+ServiceAccountNameFor("<identity client id>")+") or a Kubernetes name: lowercase letters, digits, '-' and '.'")

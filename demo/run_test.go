@@ -39,9 +39,11 @@ type fakeEntra struct {
 
 	mu    sync.Mutex
 	forms []map[string]string // token requests as received
-	// reject, when set, is returned as the token endpoint's error response.
+	// reject, when set, is returned as the token endpoint's error response,
+	// to the first rejectTimes requests (0: to all).
 	rejectStatus int
 	rejectBody   string
+	rejectTimes  int
 }
 
 func newFakeEntra(t *testing.T) *fakeEntra {
@@ -72,6 +74,9 @@ func (f *fakeEntra) serve(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.forms = append(f.forms, form)
 		status, body := f.rejectStatus, f.rejectBody
+		if f.rejectTimes > 0 && len(f.forms) > f.rejectTimes {
+			status = 0
+		}
 		f.mu.Unlock()
 		if status != 0 {
 			w.Header().Set("Content-Type", "application/json")
@@ -110,6 +115,7 @@ type fakeOpenAI struct {
 	mu       sync.Mutex
 	statuses []int
 	always   int           // if non-zero, every call gets this status
+	code     string        // if set, the error code of every failed call
 	hang     chan struct{} // if non-nil, calls block until the client gives up
 	reply    string
 	calls    []chatRequest
@@ -137,7 +143,7 @@ func (f *fakeOpenAI) serve(w http.ResponseWriter, r *http.Request) {
 	} else if len(f.statuses) > 0 {
 		status, f.statuses = f.statuses[0], f.statuses[1:]
 	}
-	hang, reply := f.hang, f.reply
+	hang, reply, code := f.hang, f.reply, f.code
 	f.mu.Unlock()
 
 	if hang != nil {
@@ -161,11 +167,19 @@ func (f *fakeOpenAI) serve(w http.ResponseWriter, r *http.Request) {
 			}},
 		})
 	case http.StatusUnauthorized:
-		writeJSON(w, status, map[string]any{"error": map[string]any{"code": "401",
-			"message": "Access denied due to invalid subscription key or wrong API endpoint."}})
-	case http.StatusForbidden:
-		writeJSON(w, status, map[string]any{"error": map[string]any{"code": "PermissionDenied",
+		// Azure OpenAI's answer to a principal without a role on the account.
+		if code == "" {
+			code = "PermissionDenied"
+		}
+		writeJSON(w, status, map[string]any{"error": map[string]any{"code": code,
 			"message": "The principal lacks the required data action Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action."}})
+	case http.StatusForbidden:
+		// Its answer to an api-key on an account with disableLocalAuth.
+		if code == "" {
+			code = "AuthenticationTypeDisabled"
+		}
+		writeJSON(w, status, map[string]any{"error": map[string]any{"code": code,
+			"message": "Key based authentication is disabled for this resource."}})
 	case http.StatusNotFound:
 		writeJSON(w, status, map[string]any{"error": map[string]any{"code": "DeploymentNotFound",
 			"message": "The API deployment for this resource does not exist."}})
@@ -454,6 +468,9 @@ func TestTokenRejected(t *testing.T) {
 	fx.entra.rejectBody = `{"error":"invalid_client","error_description":"AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:default:sc-demo'.\r\nTrace ID: 1\r\nCorrelation ID: 2","error_codes":[700213]}`
 	line := fx.expectFailure(fx.run(),
 		"workload identity", "rejected the federated token exchange", "HTTP 400", "AADSTS700213", "federated identity credential", testClientID)
+	if len(fx.entra.tokenRequests()) != 1 {
+		t.Errorf("a subject mismatch was retried: %d token requests", len(fx.entra.tokenRequests()))
+	}
 	if strings.Contains(line, "Trace ID") {
 		t.Errorf("error line should keep only the first line of the description: %q", line)
 	}
@@ -468,9 +485,9 @@ func TestTokenRejected(t *testing.T) {
 	}
 }
 
-func TestForbiddenThenSuccess(t *testing.T) {
+func TestRoleNotYetAppliedThenSuccess(t *testing.T) {
 	fx := newFixture(t)
-	fx.openai.statuses = []int{http.StatusForbidden, http.StatusForbidden}
+	fx.openai.statuses = []int{http.StatusUnauthorized, http.StatusUnauthorized}
 	r := fx.run()
 	if r.code != 0 {
 		t.Fatalf("exit code = %d\nstderr:\n%s", r.code, r.stderr)
@@ -484,8 +501,11 @@ func TestForbiddenThenSuccess(t *testing.T) {
 	if want := []time.Duration{5 * time.Second, 10 * time.Second}; !slices.Equal(fx.sleeps, want) {
 		t.Errorf("sleeps = %v, want %v (exponential backoff)", fx.sleeps, want)
 	}
-	if strings.Contains(r.stderr, "error:") || strings.Count(r.stderr, "retry: ") != 2 {
+	if strings.Contains(r.stderr, "error:") || strings.Count(r.stderr, "retry: Azure OpenAI returned 401 PermissionDenied; a new role assignment may still be propagating (attempt ") != 2 {
 		t.Errorf("stderr = %q, want two retry notes and no error", r.stderr)
+	}
+	if !strings.Contains(r.stderr, "(attempt 2, 5s of 4m0s spent), retrying in 10s") {
+		t.Errorf("stderr = %q, want each attempt with the time spent of the budget", r.stderr)
 	}
 	// The token is cached by azidentity, so retries must not re-hit Entra.
 	if got := len(fx.entra.tokenRequests()); got != 1 {
@@ -493,11 +513,11 @@ func TestForbiddenThenSuccess(t *testing.T) {
 	}
 }
 
-func TestForbiddenUntilBudgetExhausted(t *testing.T) {
+func TestRoleMissingUntilBudgetExhausted(t *testing.T) {
 	fx := newFixture(t)
-	fx.openai.always = http.StatusForbidden
+	fx.openai.always = http.StatusUnauthorized
 	fx.expectFailure(fx.run(),
-		"403", "Cognitive Services OpenAI User", testClientID, "11 attempt(s)", "4m0s")
+		"401 PermissionDenied", "Cognitive Services OpenAI User", testClientID, "11 attempt(s)", "4m0s")
 	// Default 240s budget: backoff doubles from 5s, capped at 30s, and the last
 	// wait is trimmed so the total never exceeds the budget.
 	want := []time.Duration{5, 10, 20, 30, 30, 30, 30, 30, 30, 25}
@@ -512,24 +532,71 @@ func TestForbiddenUntilBudgetExhausted(t *testing.T) {
 	}
 }
 
-func TestUnauthorized(t *testing.T) {
-	fx := newFixture(t)
-	fx.openai.always = http.StatusUnauthorized
-	fx.env["AZURE_OPENAI_RETRY_SECONDS"] = "12"
-	fx.expectFailure(fx.run(), "401", "Cognitive Services OpenAI User", "3 attempt(s)")
-	want := []time.Duration{5 * time.Second, 7 * time.Second}
-	if !slices.Equal(fx.sleeps, want) {
-		t.Errorf("sleeps = %v, want %v", fx.sleeps, want)
+// A token Azure OpenAI does not accept, or a key on a keyless account, is
+// not a propagation delay: no retry.
+func TestRejectedCredentialsAreNotRetried(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		status int
+		code   string
+		wants  []string
+	}{
+		{"bad token", http.StatusUnauthorized, "401", []string{"401 Unauthorized", "did not accept the Entra token", testClientID}},
+		{"keys disabled", http.StatusForbidden, "", []string{"403 Forbidden", "Key based authentication is disabled"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fx := newFixture(t)
+			fx.openai.always, fx.openai.code = c.status, c.code
+			line := fx.expectFailure(fx.run(), c.wants...)
+			if len(fx.sleeps) != 0 || len(fx.openai.requests()) != 1 || strings.Contains(line, roleName) {
+				t.Errorf("retried or misread: sleeps %v, requests %d, %q", fx.sleeps, len(fx.openai.requests()), line)
+			}
+		})
 	}
 }
 
 func TestRetryBudgetZeroMeansNoRetry(t *testing.T) {
 	fx := newFixture(t)
-	fx.openai.always = http.StatusForbidden
+	fx.openai.always = http.StatusUnauthorized
 	fx.env["AZURE_OPENAI_RETRY_SECONDS"] = "0"
-	fx.expectFailure(fx.run(), "403", "1 attempt(s)", "Cognitive Services OpenAI User")
+	fx.expectFailure(fx.run(), "401", "1 attempt(s)", "Cognitive Services OpenAI User")
 	if len(fx.sleeps) != 0 || len(fx.openai.requests()) != 1 {
 		t.Errorf("sleeps %v, requests %d; want no retry", fx.sleeps, len(fx.openai.requests()))
+	}
+}
+
+const propagatingBody = `{"error":"invalid_client","error_description":"AADSTS70021: No matching federated identity record found for presented assertion.\r\nTrace ID: 1\r\nCorrelation ID: 2","error_codes":[70021]}`
+
+// Entra answers AADSTS70021 for minutes after a federated credential is
+// created: each such answer is retried, with backoff, and logged.
+func TestCredentialPropagatingThenSuccess(t *testing.T) {
+	fx := newFixture(t)
+	fx.entra.rejectStatus, fx.entra.rejectBody, fx.entra.rejectTimes = http.StatusBadRequest, propagatingBody, 3
+	r := fx.run()
+	if r.code != 0 {
+		t.Fatalf("exit code = %d\nstderr:\n%s", r.code, r.stderr)
+	}
+	if got := len(fx.entra.tokenRequests()); got != 4 {
+		t.Errorf("token requests = %d, want 4", got)
+	}
+	if want := []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second}; !slices.Equal(fx.sleeps, want) {
+		t.Errorf("sleeps = %v, want %v", fx.sleeps, want)
+	}
+	if n := strings.Count(r.stderr, "retry: Microsoft Entra ID answered AADSTS70021; a new federated identity credential may still be propagating (attempt "); n != 3 {
+		t.Errorf("stderr = %q, want three retry notes", r.stderr)
+	}
+}
+
+func TestCredentialPropagatingUntilBudgetExhausted(t *testing.T) {
+	fx := newFixture(t)
+	fx.entra.rejectStatus, fx.entra.rejectBody = http.StatusBadRequest, propagatingBody
+	fx.env["AZURE_OPENAI_RETRY_SECONDS"] = "60"
+	fx.expectFailure(fx.run(), "AADSTS70021", "still after 5 attempt(s) over 1m0s", "to reach every Entra replica", testClientID)
+	if want := []time.Duration{5, 10, 20, 25}; len(fx.sleeps) != len(want) || fx.sleeps[3] != 25*time.Second {
+		t.Errorf("sleeps = %v", fx.sleeps)
+	}
+	if len(fx.openai.requests()) != 0 {
+		t.Error("chat request sent without a token")
 	}
 }
 

@@ -3,9 +3,19 @@
 package e2e
 
 import (
+	"encoding/base64"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+
+	"aks-openai-workload-identity/infra"
 )
 
 // Each fault makes `up` fail fast with a message that names the cause.
@@ -15,6 +25,8 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 		config       map[string]string
 		wants        []string
 		within       time.Duration
+		// then runs after the failed up, on the same stack.
+		then func(t *testing.T, w *world, st auto.Stack)
 	}{
 		{
 			name:   "wrong Service Connector secret name",
@@ -29,11 +41,31 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 			within: 3 * time.Minute,
 		},
 		{
-			name:   "failed ACR run (the PUT fails)",
-			faults: "TaskRun:run=Failed",
+			// A transient failure of the first build: the next plain `up`
+			// builds again and succeeds, and then nothing is left to do.
+			// The app is padded to just under the inline source limit, so
+			// its source spans two task lines (ACR reads at most 64 KiB).
+			name:   "failed ACR run (the PUT fails), then a plain up rebuilds",
+			faults: "TaskRun:run:1=Failed",
 			config: map[string]string{"namespace": "e2e-acr-put"},
 			wants:  []string{"The status for Run ca1 is Failed"},
 			within: 2 * time.Minute,
+			then: func(t *testing.T, w *world, st auto.Stack) {
+				r := mustUp(t, st)
+				if !strings.Contains(r.outputs["image"].Value.(string), "@sha256:") || r.changes[apitype.OpUpdate] < 1 {
+					t.Errorf("second up: image %v, changes %v", r.outputs["image"].Value, r.changes)
+				}
+				if n := w.taskRuns(); n != 2 {
+					t.Errorf("ACR ran %d builds, want 2 (the failed one and one more)", n)
+				}
+				if p := preview(t, st); p.err != nil || !onlySame(p.changes) {
+					t.Errorf("preview after the rebuild: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
+				}
+				if n := w.taskRuns(); n != 2 {
+					t.Errorf("ACR ran %d builds after the preview, want 2", n)
+				}
+				t.Logf("REBUILD: failed run then a plain up: up took %s, %d builds, preview clean", r.took.Round(time.Second), w.taskRuns())
+			},
 		},
 		{
 			name:   "failed ACR run (in the run result)",
@@ -53,6 +85,10 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			w := newWorld(t, c.faults)
+			if c.then != nil {
+				n := padApp(t, w.dir, infra.MaxInlineSource-2048, infra.MaxInlineSource)
+				t.Logf("the demo app packs to %d bytes of base64 (limit %d, one task line at most %d)", n, infra.MaxInlineSource, infra.MaxTaskLine)
+			}
 			st := w.stack("dev", c.config)
 			cleanupStack(t, st)
 			r := up(t, st)
@@ -67,6 +103,9 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 			for _, want := range c.wants {
 				t.Logf("FAULT %s: up failed after %s; it said: %s", c.name, r.took.Round(time.Second), firstLine(all, want))
 			}
+			if c.then != nil {
+				c.then(t, w, st)
+			}
 		})
 	}
 }
@@ -74,14 +113,15 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 // Bad config stops `preview` before any resource is created.
 func TestBadConfigFailsPreviewBeforeAnyResource(t *testing.T) {
 	w := newWorld(t, "")
-	st := w.stack("dev", map[string]string{"nodeCount": "0", "connectionName": "openai_conn"})
+	st := w.stack("dev", map[string]string{"nodeCount": "0", "connectionName": "openai conn", "clientType": "go"})
 	r := preview(t, st)
 	if r.err == nil {
 		t.Fatal("preview accepted bad config")
 	}
 	contains(t, "preview's error", r.err.Error()+r.out,
 		"config "+project+`:nodeCount: "0" is not allowed; use a whole number from 1 to 100`,
-		"config "+project+`:connectionName: "openai_conn" is not allowed`)
+		"config "+project+`:connectionName: "openai conn" is not allowed; use what Service Connector accepts`,
+		"config "+project+`:clientType: "go" is not allowed; use one of none, dotnet, java, nodejs, python`)
 	if log := w.azureLog(); strings.Contains(log, "method=Check ") || strings.Contains(log, "method=Create") {
 		t.Errorf("the stand-in saw resources:\n%s", log)
 	}
@@ -89,6 +129,54 @@ func TestBadConfigFailsPreviewBeforeAnyResource(t *testing.T) {
 		t.Errorf("stand-in holds %v", n)
 	}
 	t.Logf("bad config: preview failed after %s with: %s", r.took.Round(time.Second), firstLine(r.err.Error()+r.out, "nodeCount"))
+
+	// An app folder too large to travel inside the run request fails in
+	// preview too, with its size, the limit and what to do.
+	n := padApp(t, w.dir, infra.MaxInlineSource+1024, infra.MaxInlineSource+8192)
+	st = w.stack("dev", map[string]string{"nodeCount": "1", "connectionName": "openaiconn", "clientType": "none"})
+	r = preview(t, st)
+	if r.err == nil {
+		t.Fatal("preview accepted an app over the inline source limit")
+	}
+	contains(t, "preview's error", r.err.Error()+r.out,
+		fmt.Sprintf("the demo app's packed source is %d bytes", n), "at most 98304 bytes (96 KiB)", ".dockerignore")
+	if log := w.azureLog(); strings.Contains(log, "method=Check") || strings.Contains(log, "method=Create") {
+		t.Errorf("the stand-in saw resources:\n%s", log)
+	}
+	t.Logf("oversized app: preview failed after %s with: %s", r.took.Round(time.Second), firstLine(r.err.Error()+r.out, "packed source"))
+}
+
+// padApp adds a Go file of noise to the project's demo app until its packed
+// source is between lo and hi bytes of base64, and returns that size.
+func padApp(t *testing.T, project string, lo, hi int) int {
+	t.Helper()
+	dir := filepath.Join(project, "demo")
+	noise := make([]byte, hi)
+	rand.New(rand.NewSource(7)).Read(noise)
+	text := base64.StdEncoding.EncodeToString(noise)
+	size := len(text) / 2
+	for range 20 {
+		src := "package main\n\n// padding makes the app as large as the test needs.\nconst padding = \"" + text[:size] + "\"\n\nvar _ = padding\n"
+		if err := os.WriteFile(filepath.Join(dir, "padding.go"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// Over the limit, packing refuses the app and says its size.
+		n := 0
+		if bc, err := infra.PackBuildContext(dir); err == nil {
+			n = base64.StdEncoding.EncodedLen(len(bc.Tarball))
+		} else if _, after, ok := strings.Cut(err.Error(), "packed source is "); !ok {
+			t.Fatal(err)
+		} else if _, serr := fmt.Sscanf(after, "%d bytes", &n); serr != nil {
+			t.Fatal(err)
+		}
+		if n >= lo && n <= hi {
+			return n
+		}
+		size += (lo+hi)/2 - n
+		size = max(0, min(size, len(text)))
+	}
+	t.Fatalf("could not pad the app to %d-%d bytes of base64", lo, hi)
+	return 0
 }
 
 func firstLine(text, containing string) string {

@@ -98,11 +98,11 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 		deployment := out["deploymentName"].Value.(string)
 		sa := "sc-account-" + clientID
 
-		stdout, stderr, err := runDemo(t, w, "default", sa, clientID, base, deployment)
-		if err != nil || !strings.Contains(stdout, "Connect to Azure OpenAI service succeeded.") {
-			t.Fatalf("demo as deployed: %v\nstdout: %s\nstderr: %s\nstand-in: %s", err, stdout, stderr, tail(w.azureLog(), 1500))
-		}
-		t.Logf("demo as deployed:\n%s", stdout)
+		// As in the first minutes after `up`: Service Connector's credential
+		// and role assignment still propagating (Entra answers AADSTS70021,
+		// Azure OpenAI 401 PermissionDenied); the demo waits them out.
+		stdout, stderr := demoThroughPropagation(t, w, "default", sa, clientID, base, deployment)
+		t.Logf("demo as deployed, through propagation:\n%s%s", stderr, stdout)
 
 		ensureServiceAccount(t, "e2e-other", sa)
 		for _, c := range []struct{ name, ns, sa, clientID, want string }{
@@ -216,11 +216,39 @@ func ensureServiceAccount(t *testing.T, ns, name string) {
 	}
 }
 
+// Propagation delays for demoThroughPropagation: Azure's are minutes; these
+// keep the order (credential first, then the role) at a test's scale.
+const (
+	ficPropagation  = 4 * time.Second
+	rbacPropagation = 9 * time.Second
+)
+
+// demoThroughPropagation runs the demo while the identity's federated
+// credential and role assignment are still propagating, and checks that it
+// retried exactly those two failures and then succeeded.
+func demoThroughPropagation(t *testing.T, w *world, ns, sa, clientID, endpoint, deployment string) (string, string) {
+	t.Helper()
+	w.dp.Repropagate(ficPropagation, rbacPropagation)
+	defer w.dp.Repropagate(0, 0)
+	start := time.Now()
+	stdout, stderr, err := runDemo(t, w, ns, sa, clientID, endpoint, deployment, "AZURE_OPENAI_RETRY_SECONDS=60")
+	if err != nil || !strings.Contains(stdout, "Connect to Azure OpenAI service succeeded.") {
+		t.Fatalf("demo as %s/%s: %v\nstdout: %s\nstderr: %s\nstand-in: %s", ns, sa, err, stdout, stderr, tail(w.azureLog(), 1500))
+	}
+	contains(t, "the demo's retries", stderr,
+		"retry: Microsoft Entra ID answered AADSTS70021; a new federated identity credential may still be propagating (attempt 1",
+		"retry: Azure OpenAI returned 401 PermissionDenied; a new role assignment may still be propagating")
+	if took := time.Since(start); took < rbacPropagation {
+		t.Errorf("the demo succeeded after %s, before the role assignment propagated (%s)", took, rbacPropagation)
+	}
+	return stdout, stderr
+}
+
 // runDemo does what the workload identity webhook and kubelet do for the
 // pod, then runs the demo app here: a token for the service account from
 // the real API server, the variables the webhook injects, the values of
 // Service Connector's secret.
-func runDemo(t *testing.T, w *world, ns, sa, clientID, endpoint, deployment string) (string, string, error) {
+func runDemo(t *testing.T, w *world, ns, sa, clientID, endpoint, deployment string, env ...string) (string, string, error) {
 	t.Helper()
 	ttl := int64(3600)
 	tr, err := s.kube.CoreV1().ServiceAccounts(ns).CreateToken(context.Background(), sa, &authv1.TokenRequest{
@@ -245,6 +273,7 @@ func runDemo(t *testing.T, w *world, ns, sa, clientID, endpoint, deployment stri
 		"AZURE_OPENAI_RETRY_SECONDS=0",
 		"SSL_CERT_FILE=" + w.dp.CAFile,
 	}
+	cmd.Env = append(cmd.Env, env...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()

@@ -18,6 +18,9 @@ import (
 // switching connection modes on the live stack both ways, and destroy.
 func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	w := newWorld(t, "")
+	// Credential writes take a moment, so two under the identity at once
+	// would overlap and get Entra's 409; the mode switches must not.
+	w.env["AZURE_STANDIN_LATENCY"] = "FederatedIdentityCredential=1s,Linker=1s"
 	st := w.stack("prod", nil)
 	cleanupStack(t, st)
 
@@ -87,6 +90,14 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		}
 	}
 	t.Run("identity chain on the program's own credential and role", func(t *testing.T) {
+		// First while the program's credential and role still propagate.
+		secret, err := s.kube.CoreV1().Secrets("sc-demo").Get(context.Background(), "sc-demo-openai-identity-connection", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, retries := demoThroughPropagation(t, w, "sc-demo", "sc-demo-openai-identity", string(secret.Data["AZURE_OPENAI_CLIENTID"]),
+			string(secret.Data["AZURE_OPENAI_BASE"]), out["deploymentName"].Value.(string))
+		t.Logf("direct mode, through propagation:\n%s", retries)
 		chain(t, "sc-demo", "sc-demo-openai-identity", "sc-demo-openai-identity-connection")
 		_, stderr, err := runDemo(t, w, "sc-demo", "default", clientID, out["openaiEndpoint"].Value.(string), out["deploymentName"].Value.(string))
 		if err == nil || !strings.Contains(stderr, "rejected the federated token exchange") {

@@ -183,6 +183,24 @@ func (w *world) azureObjects() map[string]int {
 	return n
 }
 
+// taskRuns counts the ACR runs the stand-in started, in every registry.
+func (w *world) taskRuns() int {
+	w.t.Helper()
+	n := 0
+	err := w.azure.View(func(st *standin.State) error {
+		for k, v := range st.Counters {
+			if strings.HasPrefix(k, "acr-run:") {
+				n += v
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return n
+}
+
 // azureLog is what the stand-in logged: every gRPC call, one a line.
 func (w *world) azureLog() string {
 	b, _ := os.ReadFile(w.log)

@@ -47,6 +47,7 @@ func (b *BuildContext) BaseImage() (string, error) {
 
 // PackBuildContext packs dir for an image build. Tests, dotfiles and what
 // .dockerignore names stay out, so editing a test does not rebuild the image.
+// A result too large for an inline ACR build is refused.
 func PackBuildContext(dir string) (*BuildContext, error) {
 	ignore, err := readDockerignore(dir)
 	if err != nil {
@@ -124,6 +125,11 @@ func PackBuildContext(dir string) (*BuildContext, error) {
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	ctx.Tarball, ctx.Hash = buf.Bytes(), hex.EncodeToString(sum[:])
+	// Checked here, before anything is declared, so an oversized app fails
+	// preview rather than the build.
+	if err := checkInlineSize(ctx.Tarball); err != nil {
+		return nil, fmt.Errorf("packing %s: %w", dir, err)
+	}
 	return ctx, nil
 }
 

@@ -6,7 +6,7 @@ replace aks-openai-workload-identity => ../
 
 require (
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1
-	gopkg.in/yaml.v3 v3.0.1 // indirect
+	gopkg.in/yaml.v3 v3.0.1
 	k8s.io/apimachinery v0.37.2 // indirect
 	k8s.io/client-go v0.37.2
 )

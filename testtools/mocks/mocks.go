@@ -62,6 +62,9 @@ type Mocks struct {
 	// resource is created: a test can hold one resource back and watch what
 	// the program does meanwhile.
 	BeforeCreate func(typeToken string)
+	// LastRun is what getTaskRun returns: the run Azure holds from a
+	// previous `up`; nil answers 404, as for a new registry.
+	LastRun resource.PropertyMap
 
 	mu    sync.Mutex
 	regs  []Registration
@@ -219,6 +222,11 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 				"value": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(Kubeconfig))),
 			}),
 		})}, nil
+	case "azure-native:containerregistry:getTaskRun":
+		if m.LastRun == nil {
+			return nil, fmt.Errorf(`Status=404 Code="ResourceNotFound" Message="The Resource 'Microsoft.ContainerRegistry/registries/taskRuns/%s' was not found."`, str(args.Args, "taskRunName"))
+		}
+		return m.LastRun, nil
 	}
 	return nil, fmt.Errorf("mock: no invoke %s", args.Token)
 }

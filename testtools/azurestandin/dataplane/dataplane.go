@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,10 @@ import (
 // EnvRBACDelay delays when a new role assignment takes effect on the data
 // plane, as Azure's RBAC propagation does.
 const EnvRBACDelay = "AZURE_STANDIN_RBAC_DELAY"
+
+// EnvFICDelay delays when a new federated identity credential matches a
+// token request, as Entra's propagation does.
+const EnvFICDelay = "AZURE_STANDIN_FIC_DELAY"
 
 // Scope resources the emulated Azure OpenAI accepts tokens for.
 const cognitiveServices = "https://cognitiveservices.azure.com"
@@ -56,6 +61,9 @@ type Config struct {
 	JWKS func(ctx context.Context) ([]byte, error)
 	// RBACDelay: a role assignment works only this long after its creation.
 	RBACDelay time.Duration
+	// FICDelay: a federated identity credential matches only this long
+	// after its creation; before, Entra answers AADSTS70021.
+	FICDelay time.Duration
 	// Log is the file to append a line per request to (AZURE_STANDIN_LOG).
 	Log string
 	// Now is the clock (time.Now by default).
@@ -80,7 +88,11 @@ type Server struct {
 
 	mu     sync.Mutex
 	tokens map[string]accessToken
-	jwks   map[string]any // kid -> public key
+	// since, when set, counts every credential and role assignment made
+	// before it as made then (Repropagate); fic and rbac are the delays.
+	since     time.Time
+	fic, rbac time.Duration
+	jwks      map[string]any // kid -> public key
 }
 
 type accessToken struct {
@@ -89,18 +101,21 @@ type accessToken struct {
 }
 
 // Start starts a data plane with the environment's knobs: credentials from
-// AZURE_STANDIN_KUBECONFIG, AZURE_STANDIN_RBAC_DELAY, AZURE_STANDIN_LOG.
+// AZURE_STANDIN_KUBECONFIG, AZURE_STANDIN_RBAC_DELAY, AZURE_STANDIN_FIC_DELAY,
+// AZURE_STANDIN_LOG.
 func Start(stateDir, kubeAPIServerURL, kubeCAFile string) (*Server, error) {
 	cfg := Config{
 		StateDir: stateDir, KubeAPIServerURL: kubeAPIServerURL, KubeCAFile: kubeCAFile,
 		Kubeconfig: os.Getenv(standin.EnvKubeconfig), Log: os.Getenv(standin.EnvLog),
 	}
-	if v := os.Getenv(EnvRBACDelay); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s=%q: %w", EnvRBACDelay, v, err)
+	for name, dst := range map[string]*time.Duration{EnvRBACDelay: &cfg.RBACDelay, EnvFICDelay: &cfg.FICDelay} {
+		if v := os.Getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return nil, fmt.Errorf("%s=%q: %w", name, v, err)
+			}
+			*dst = d
 		}
-		cfg.RBACDelay = d
 	}
 	return StartConfig(cfg)
 }
@@ -132,6 +147,7 @@ func StartConfig(cfg Config) (*Server, error) {
 		URL: "https://" + ln.Addr().String(), CAFile: caFile,
 		cfg: cfg, store: standin.Store{Dir: cfg.StateDir}, ln: ln,
 		tokens: map[string]accessToken{},
+		fic:    cfg.FICDelay, rbac: cfg.RBACDelay,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.openIDConfiguration)
@@ -142,6 +158,31 @@ func StartConfig(cfg Config) (*Server, error) {
 	s.srv = &http.Server{Handler: s.logged(mux), ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln) //nolint:errcheck
 	return s, nil
+}
+
+// Repropagate treats every federated credential and role assignment as
+// created now, with these propagation delays from now on: a test's way to
+// put a deployed stack back into the minutes after its first `up`.
+func (s *Server) Repropagate(fic, rbac time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.since, s.fic, s.rbac = s.cfg.Now(), fic, rbac
+}
+
+// propagating tells whether an object created at created is still
+// propagating: not yet seen by Entra (a credential) or by Azure OpenAI's
+// authorization (a role assignment, rbac).
+func (s *Server) propagating(created time.Time, rbac bool) bool {
+	s.mu.Lock()
+	since, delay := s.since, s.fic
+	if rbac {
+		delay = s.rbac
+	}
+	s.mu.Unlock()
+	if created.Before(since) {
+		created = since
+	}
+	return s.cfg.Now().Before(created.Add(delay))
 }
 
 // Close stops the server.
@@ -382,29 +423,43 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	iss, sub, auds := claims.Iss, claims.Sub, claims.Aud
-	issuerKnown := false
+	const hint = "Check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation"
+	issuerKnown, subjectKnown, subjectCase, propagating := false, false, false, false
 	for _, f := range fics {
 		if f.Input("issuer") != iss {
 			continue
 		}
 		issuerKnown = true
 		if f.Input("subject") != sub {
+			subjectCase = subjectCase || strings.EqualFold(f.Input("subject"), sub)
 			continue
 		}
+		subjectKnown = true
 		for _, a := range audiences(f) {
-			for _, ta := range auds {
-				if a == ta {
-					s.issue(w, identity, resource, tenant)
-					return
-				}
+			if !slices.Contains(auds, a) {
+				continue
 			}
+			// A new credential is not yet in every directory replica.
+			if s.propagating(f.Created, false) {
+				propagating = true
+				continue
+			}
+			s.issue(w, identity, resource, tenant)
+			return
 		}
 	}
-	if !issuerKnown {
-		s.aadError(w, 400, "invalid_request", "700211", "No matching federated identity record found for presented assertion issuer '%s'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation", iss)
-		return
+	switch {
+	case propagating:
+		s.aadError(w, 400, "invalid_client", "70021", "No matching federated identity record found for presented assertion.")
+	case !issuerKnown:
+		s.aadError(w, 400, "invalid_client", "700211", "No matching federated identity record found for presented assertion issuer '%s'. %s", iss, hint)
+	case !subjectKnown && subjectCase:
+		s.aadError(w, 400, "invalid_client", "7002138", "No matching federated identity record found for presented assertion subject '%s'. The subject matches with case-insensitive comparison, but not with case-sensitive comparison. %s", sub, hint)
+	case !subjectKnown:
+		s.aadError(w, 400, "invalid_client", "700213", "No matching federated identity record found for presented assertion subject '%s'. %s", sub, hint)
+	default:
+		s.aadError(w, 400, "invalid_client", "700212", "No matching federated identity record found for presented assertion audience '%s'. %s", strings.Join(auds, ","), hint)
 	}
-	s.aadError(w, 400, "invalid_request", "70021", "No matching federated identity record found for presented assertion. Assertion Issuer: '%s'. Assertion Subject: '%s'. Assertion Audience: '%s'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation", iss, sub, strings.Join(auds, ","))
 }
 
 func audiences(fic *standin.Object) []string {
@@ -485,7 +540,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Header.Get("api-key") != "" {
 		if disabled, _ := account.Outputs["properties"].(map[string]any)["disableLocalAuth"].(bool); disabled {
-			aoaiError(w, 401, "AuthenticationTypeDisabled", "Key based authentication is disabled for this resource.")
+			aoaiError(w, 403, "AuthenticationTypeDisabled", "Key based authentication is disabled for this resource.")
 			return
 		}
 		aoaiError(w, 401, "401", "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.")
@@ -500,7 +555,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.allowed(roles, tok.principalID, account.ID) {
-		aoaiError(w, 403, "PermissionDenied", "The principal `%s` lacks the required data action `Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action` to perform `POST /openai/deployments/{deployment-id}/chat/completions` operation.", tok.principalID)
+		aoaiError(w, 401, "PermissionDenied", "The principal `%s` lacks the required data action `Microsoft.CognitiveServices/accounts/OpenAI/deployments/chat/completions/action` to perform `POST /openai/deployments/{deployment-id}/chat/completions` operation.", tok.principalID)
 		return
 	}
 
@@ -587,7 +642,7 @@ func (s *Server) allowed(roles []*standin.Object, principal, accountID string) b
 		if !ok || (acct != scope && !strings.HasPrefix(acct, scope+"/")) {
 			continue
 		}
-		if s.cfg.Now().Before(ra.Created.Add(s.cfg.RBACDelay)) {
+		if s.propagating(ra.Created, true) {
 			continue
 		}
 		return true

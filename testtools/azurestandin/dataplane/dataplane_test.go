@@ -68,6 +68,11 @@ func (f *fixture) advance(d time.Duration) {
 
 func newFixture(t *testing.T, rbacDelay time.Duration) *fixture {
 	t.Helper()
+	return newFixtureDelays(t, rbacDelay, 0)
+}
+
+func newFixtureDelays(t *testing.T, rbacDelay, ficDelay time.Duration) *fixture {
+	t.Helper()
 	dir := t.TempDir()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -80,7 +85,7 @@ func newFixture(t *testing.T, rbacDelay time.Duration) *fixture {
 			"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes()),
 		}}})
 	}
-	f.srv, err = StartConfig(Config{StateDir: filepath.Join(dir, "state"), JWKS: jwks, RBACDelay: rbacDelay, Now: f.clock, Log: filepath.Join(dir, "calls.log")})
+	f.srv, err = StartConfig(Config{StateDir: filepath.Join(dir, "state"), JWKS: jwks, RBACDelay: rbacDelay, FICDelay: ficDelay, Now: f.clock, Log: filepath.Join(dir, "calls.log")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,11 +304,13 @@ func TestTokenExchangeRejectsWhatEntraRejects(t *testing.T) {
 		want                              []string
 	}{
 		{"subject mismatch", standin.TenantID, sc, f.serviceAccountToken("default"), 400,
-			[]string{"AADSTS70021: No matching federated identity record found for presented assertion", "Assertion Subject: 'system:serviceaccount:demo:default'"}},
+			[]string{"AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:demo:default'"}},
+		{"subject differs only in case", standin.TenantID, sc, f.mint(f.key, issuer, strings.ToUpper(right), []string{audience}, f.clock().Add(time.Hour)), 400,
+			[]string{"AADSTS7002138", "matches with case-insensitive comparison, but not with case-sensitive comparison"}},
 		{"issuer mismatch", standin.TenantID, sc, f.mint(f.key, "https://other/", right, []string{audience}, f.clock().Add(time.Hour)), 400,
 			[]string{"AADSTS700211", "assertion issuer 'https://other/'"}},
 		{"audience mismatch", standin.TenantID, sc, f.mint(f.key, issuer, right, []string{"https://kubernetes.default.svc"}, f.clock().Add(time.Hour)), 400,
-			[]string{"AADSTS70021", "Assertion Audience: 'https://kubernetes.default.svc'"}},
+			[]string{"AADSTS700212", "assertion audience 'https://kubernetes.default.svc'"}},
 		{"expired", standin.TenantID, sc, f.mint(f.key, issuer, right, []string{audience}, f.clock().Add(-time.Hour)), 400,
 			[]string{"AADSTS700024", "not within its valid time range"}},
 		{"signed by another key", standin.TenantID, sc, f.mint(other, issuer, right, []string{audience}, f.clock().Add(time.Hour)), 400,
@@ -331,7 +338,7 @@ func TestTokenExchangeRejectsWhatEntraRejects(t *testing.T) {
 func TestChatEnforcesRBACDeploymentsAndKeylessAuth(t *testing.T) {
 	f := newFixture(t, 0)
 	code, body := f.chat(f.subdomain, bearer(f.accessToken("norole", "norole")), "chat")
-	if code != 403 || !strings.Contains(fmt.Sprint(body), "PermissionDenied") || !strings.Contains(fmt.Sprint(body), "lacks the required data action") {
+	if code != 401 || !strings.Contains(fmt.Sprint(body), "PermissionDenied") || !strings.Contains(fmt.Sprint(body), "lacks the required data action") {
 		t.Errorf("no role: %d %v", code, body)
 	}
 	tok := f.accessToken("sc", "sc-account-"+f.clientIDs["sc"])
@@ -344,7 +351,7 @@ func TestChatEnforcesRBACDeploymentsAndKeylessAuth(t *testing.T) {
 	if code, body := f.chat(f.subdomain, http.Header{}, "chat"); code != 401 {
 		t.Errorf("no token: %d %v", code, body)
 	}
-	if code, body := f.chat(f.subdomain, http.Header{"Api-Key": {"0123456789abcdef"}}, "chat"); code != 401 || !strings.Contains(fmt.Sprint(body), "AuthenticationTypeDisabled") {
+	if code, body := f.chat(f.subdomain, http.Header{"Api-Key": {"0123456789abcdef"}}, "chat"); code != 403 || !strings.Contains(fmt.Sprint(body), "AuthenticationTypeDisabled") {
 		t.Errorf("API key on a keyless account: %d %v", code, body)
 	}
 	if code, body := f.chat("nosuchaccount", bearer(tok), "chat"); code != 404 {
@@ -359,11 +366,31 @@ func TestChatEnforcesRBACDeploymentsAndKeylessAuth(t *testing.T) {
 func TestRoleAssignmentsTakeTimeToApply(t *testing.T) {
 	f := newFixture(t, 90*time.Second)
 	tok := f.accessToken("sc", "sc-account-"+f.clientIDs["sc"])
-	if code, _ := f.chat(f.subdomain, bearer(tok), "chat"); code != 403 {
-		t.Errorf("before propagation: %d", code)
+	if code, body := f.chat(f.subdomain, bearer(tok), "chat"); code != 401 || !strings.Contains(fmt.Sprint(body), "PermissionDenied") {
+		t.Errorf("before propagation: %d %v", code, body)
 	}
 	f.advance(2 * time.Minute)
 	if code, body := f.chat(f.subdomain, bearer(tok), "chat"); code != 200 {
+		t.Errorf("after propagation: %d %v", code, body)
+	}
+}
+
+// Entra's "Time for federated credential changes to propagate": a token
+// request soon after the credential is created fails with AADSTS70021.
+func TestFederatedCredentialsTakeTimeToApply(t *testing.T) {
+	f := newFixtureDelays(t, 0, 90*time.Second)
+	assertion := f.serviceAccountToken("sc-account-" + f.clientIDs["sc"])
+	code, body := f.token(standin.TenantID, f.clientIDs["sc"], assertion)
+	if desc, _ := body["error_description"].(string); code != 400 || body["error"] != "invalid_client" ||
+		!strings.HasPrefix(desc, "AADSTS70021: No matching federated identity record found for presented assertion.") {
+		t.Errorf("before propagation: %d %v", code, body)
+	}
+	// A wrong subject is still its own, permanent error.
+	if _, body := f.token(standin.TenantID, f.clientIDs["sc"], f.serviceAccountToken("default")); !strings.Contains(fmt.Sprint(body), "AADSTS700213") {
+		t.Errorf("wrong subject during propagation: %v", body)
+	}
+	f.advance(2 * time.Minute)
+	if code, body := f.token(standin.TenantID, f.clientIDs["sc"], f.serviceAccountToken("sc-account-"+f.clientIDs["sc"])); code != 200 {
 		t.Errorf("after propagation: %d %v", code, body)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -446,15 +447,23 @@ func checkFIC(p *Provider, in resource.PropertyMap) []Failure {
 	return fs
 }
 
+// maxFICsPerIdentity is Entra's limit of federated credentials on one
+// user-assigned identity (workload identity federation considerations).
+const maxFICsPerIdentity = 20
+
 func applyFIC(c *op) error {
 	parent, _ := c.k.parent(c.in)
 	issuer, subject := gets(c.in, "issuer"), gets(c.in, "subject")
-	for _, f := range c.st.Find("FederatedIdentityCredential", func(o *Object) bool {
+	others := c.st.Find("FederatedIdentityCredential", func(o *Object) bool {
 		return strings.HasPrefix(key(o.ID), key(parent)+"/") && key(o.ID) != key(c.id)
-	}) {
+	})
+	for _, f := range others {
 		if f.Input("issuer") == issuer && f.Input("subject") == subject {
-			return armErr(409, "Conflict", "Federated identity credential '%s' on identity '%s' already has issuer '%s' and subject '%s'.", describeName(f.ID), describeName(parent), issuer, subject)
+			return armErr(400, "BadRequest", "Issuer and subject combination already exists for this Managed Identity (federated identity credential '%s' on identity '%s').", describeName(f.ID), describeName(parent))
 		}
+	}
+	if c.old == nil && len(others) >= maxFICsPerIdentity {
+		return armErr(400, "BadRequest", "A managed identity can have at most %d federated identity credentials; identity '%s' has %d.", maxFICsPerIdentity, describeName(parent), len(others))
 	}
 	return nil
 }
@@ -594,48 +603,34 @@ func (k *kind) tokenOf(c *op) string {
 
 // --- TaskRun ---------------------------------------------------------------
 
-var (
-	pushBlock = regexp.MustCompile(`^(\s*(?:-\s+)?)push:\s*$`)
-	pushItem  = regexp.MustCompile(`^(\s*)-\s*["']?([^"'\s]+)["']?\s*$`)
-	pushFlow  = regexp.MustCompile(`^\s*(?:-\s+)?push:\s*\[(.*)\]\s*$`)
-)
-
-// pushedImages reads the images an ACR task (YAML) pushes.
-func pushedImages(task string) []string {
-	var out []string
-	lines := strings.Split(task, "\n")
-	for i := 0; i < len(lines); i++ {
-		if m := pushFlow.FindStringSubmatch(lines[i]); m != nil {
-			for _, item := range strings.Split(m[1], ",") {
-				if item = strings.Trim(strings.TrimSpace(item), `"'`); item != "" {
-					out = append(out, item)
-				}
-			}
-			continue
-		}
-		b := pushBlock.FindStringSubmatch(lines[i])
-		if b == nil {
-			continue
-		}
-		// The list's items are indented at least as far as the key.
-		for i+1 < len(lines) {
-			m := pushItem.FindStringSubmatch(lines[i+1])
-			if m == nil || len(m[1]) < len(b[1]) {
-				break
-			}
-			out = append(out, m[2])
-			i++
-		}
-	}
-	return out
-}
-
 func applyTaskRun(c *op) error {
 	reqType := gets(c.in, "runRequest.type")
 	if reqType == "" {
 		return armErr(400, "InvalidRequestContent", "The run request is missing: set runRequest.")
 	}
 	registryID, _ := c.k.parent(c.in)
+	failedPut := "acr-run-failed-put:" + key(c.id)
+	// An identical PUT (same run request, same forceUpdateTag) answers with
+	// the run already made, failed or not; only a new forceUpdateTag runs
+	// an unchanged request again (the spec's forceUpdateTag).
+	if c.old != nil && gets(c.in, "forceUpdateTag") == c.old.Input("forceUpdateTag") &&
+		sameValue(getv(c.in, "runRequest"), getv(fromState(c.old.Inputs), "runRequest")) {
+		if prev := getv(fromState(c.old.Outputs), "runResult"); prev.IsObject() {
+			c.out["runResult"] = prev
+			c.out["provisioningState"] = str("Succeeded")
+			if c.st.Counters[failedPut] > 0 {
+				runID := gets(prev.ObjectValue(), "runId")
+				c.initFailed = armErr(400, "TaskRunFailed", "The status for Run %s is %s, please check the log: az acr task logs --registry %s --run-id %s", runID, gets(prev.ObjectValue(), "status"), gets(c.in, "registryName"), runID)
+			}
+			return nil
+		}
+	}
+	// Free-trial (free credit) subscriptions may not run ACR Tasks: the
+	// request is refused and no run is made.
+	if c.p.env(EnvFreeTrial) == "1" {
+		return armErr(400, "TasksOperationsNotAllowed", "ACR Tasks requests for the registry %s and %s are not permitted. Please file an Azure support request at http://aka.ms/azuresupport for assistance.", gets(c.in, "registryName"), SubscriptionID)
+	}
+	delete(c.st.Counters, failedPut)
 	registry := c.st.Get(registryID)
 	loginServer := strings.ToLower(gets(c.in, "registryName")) + ".azurecr.io"
 	if registry != nil && registry.Output("loginServer") != "" {
@@ -668,14 +663,18 @@ func applyTaskRun(c *op) error {
 		if err != nil {
 			return armErr(400, "InvalidParameter", "The encoded task content is not valid base64: %v", err)
 		}
-		if !strings.Contains(string(task), "steps:") {
-			status, failMsg, failARM = "Failed", "failed to initialize run: the task has no steps", true
+		run := runACRTask(string(task), loginServer, runID)
+		if run.failed != "" {
+			status, failMsg, failARM = "Failed", run.failed, true
+			if run.log != "" {
+				failMsg += " (run log: " + strings.ReplaceAll(run.log, "\n", "; ") + ")"
+			}
 			break
 		}
-		sum := sha256.Sum256([]byte(encoded))
-		for _, ref := range pushedImages(string(task)) {
-			ref = strings.ReplaceAll(ref, "{{.Run.Registry}}", loginServer)
-			ref = strings.ReplaceAll(ref, "{{.Run.ID}}", runID)
+		// Every run builds anew, and a build is not reproducible (layer
+		// and config times differ), so each run pushes a new digest.
+		sum := sha256.Sum256([]byte(encoded + "\n" + runID))
+		for _, ref := range run.pushed {
 			reg, rest, ok := strings.Cut(ref, "/")
 			if !ok || !strings.Contains(reg, ".") {
 				reg, rest = loginServer, ref
@@ -708,11 +707,18 @@ func applyTaskRun(c *op) error {
 	} else {
 		result["runErrorMessage"] = str(failMsg)
 		if failARM {
+			c.st.Counters[failedPut] = 1
 			c.initFailed = armErr(400, "TaskRunFailed", "The status for Run %s is %s, please check the log: az acr task logs --registry %s --run-id %s", runID, status, gets(c.in, "registryName"), runID)
 		}
 	}
 	c.out["runResult"] = resource.NewObjectProperty(result)
 	c.out["provisioningState"] = str("Succeeded")
+	// poll=404: the run is made, but polling its long-running PUT hits
+	// a 404 (the async operation URL ACR returns is malformed) and the
+	// operation fails after its retries, with the run left behind.
+	if v, hit := faultFor(c.p.faults(), c.st, "TaskRun", "poll"); hit && v == "404" && c.initFailed == nil {
+		c.initFailed = errors.New(`Future#WaitForCompletion: the number of retries has been exceeded: StatusCode=404 -- Original Error: Code="Creating" Message="The async operation failed." AdditionalInfo=[{"status":"Creating"}]`)
+	}
 	return nil
 }
 

@@ -21,6 +21,7 @@ const (
 	EnvDataplaneURL = "AZURE_STANDIN_DATAPLANE_URL"
 	EnvSCDelay      = "AZURE_STANDIN_SC_DELAY"
 	EnvSoftDelete   = "AZURE_STANDIN_SOFT_DELETE"
+	EnvFreeTrial    = "AZURE_STANDIN_FREE_TRIAL"
 )
 
 // Fixed identities of the emulated tenant, as getClientConfig reports them.

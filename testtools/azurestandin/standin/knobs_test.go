@@ -29,15 +29,6 @@ func TestKnobParsing(t *testing.T) {
 	}
 }
 
-func TestPushedImages(t *testing.T) {
-	task := "version: v1.1.0\nsteps:\n  - build: -t a/b:c .\n  - push:\n    - {{.Run.Registry}}/demo:v1\n    - \"x.io/other:latest\"\n  - cmd: x\n  - push: [\"{{.Run.Registry}}/flow:1\", y.io/z:2]\n"
-	got := pushedImages(task)
-	want := []string{"{{.Run.Registry}}/demo:v1", "x.io/other:latest", "{{.Run.Registry}}/flow:1", "y.io/z:2"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("pushed %q", got)
-	}
-}
-
 func TestPluginVersion(t *testing.T) {
 	t.Setenv(EnvVersion, "v2.81.0")
 	if v := PluginVersion(); v != "2.81.0" {

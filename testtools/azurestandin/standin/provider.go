@@ -485,6 +485,11 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 		props, err := marshal(previewOutputs(k, token, in, old), withUnknowns)
 		return "", props, err
 	}
+	end, err := p.beginFICWrite(k, in)
+	if err != nil {
+		return "", nil, err
+	}
+	defer end()
 	p.latency(k.short)
 	op := "create"
 	if old != nil {
@@ -643,6 +648,21 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (_ *e
 	if err = p.fault(short, "delete"); err != nil {
 		return nil, err
 	}
+	if k, kerr := kindOf(token); kerr == nil {
+		var stored *Object
+		_ = p.Store.View(func(s *State) error {
+			stored = s.Get(req.GetId())
+			return nil
+		})
+		if stored != nil {
+			end, err := p.beginFICWrite(k, fromState(stored.Inputs))
+			if err != nil {
+				return nil, err
+			}
+			defer end()
+			p.latency(k.short)
+		}
+	}
 	err = p.Store.Update(func(s *State) error {
 		obj := s.Get(req.GetId())
 		if obj == nil {
@@ -666,7 +686,8 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (_ *e
 
 // --- Invoke ----------------------------------------------------------------------
 
-// Invoke serves getClientConfig and the cluster credential functions.
+// Invoke serves getClientConfig, the cluster credential functions and
+// getTaskRun.
 func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp *pulumirpc.InvokeResponse, err error) {
 	tok := req.GetTok()
 	args, err := unmarshal(req.GetArgs(), plainOpts)
@@ -675,6 +696,15 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 	}
 	defer p.logged("Invoke", tok, gets(args, "resourceName"), &err)()
 	var ret resource.PropertyMap
+	if fn, ok := schema.Functions[tok]; ok {
+		var failures []*pulumirpc.CheckFailure
+		for _, f := range validate(fn, args, "") {
+			failures = append(failures, &pulumirpc.CheckFailure{Property: f.Property, Reason: f.Reason})
+		}
+		if len(failures) > 0 {
+			return &pulumirpc.InvokeResponse{Failures: failures}, nil
+		}
+	}
 	switch tok {
 	case "azure-native:authorization:getClientConfig":
 		ret = resource.PropertyMap{
@@ -682,14 +712,11 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 			"clientId": str(ClientID), "objectId": str(ObjectID),
 		}
 	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice:listManagedClusterAdminCredentials":
-		var failures []*pulumirpc.CheckFailure
-		for _, f := range validate(schema.Functions[tok], args, "") {
-			failures = append(failures, &pulumirpc.CheckFailure{Property: f.Property, Reason: f.Reason})
-		}
-		if len(failures) > 0 {
-			return &pulumirpc.InvokeResponse{Failures: failures}, nil
-		}
 		if ret, err = p.credentials(tok, args); err != nil {
+			return nil, err
+		}
+	case "azure-native:containerregistry:getTaskRun":
+		if ret, err = p.getResource(tok, kinds["azure-native:containerregistry:TaskRun"], args); err != nil {
 			return nil, err
 		}
 	default:
@@ -700,6 +727,36 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 		return nil, err
 	}
 	return &pulumirpc.InvokeResponse{Return: out}, nil
+}
+
+// getResource is an ARM GET of the resource the args name: its outputs,
+// or 404 as ARM answers for a missing group, parent or resource.
+func (p *Provider) getResource(tok string, k *kind, args resource.PropertyMap) (resource.PropertyMap, error) {
+	if err := p.fault(ShortType(tok), "invoke"); err != nil {
+		return nil, err
+	}
+	id := k.id(args)
+	var obj *Object
+	err := p.Store.View(func(s *State) error {
+		if rg := gets(args, "resourceGroupName"); s.Get(rgID(rg)) == nil {
+			return armErr(404, "ResourceGroupNotFound", "Resource group '%s' could not be found.", rg)
+		}
+		if k.parent != nil {
+			if pid, perr := k.parent(args); s.Get(pid) == nil {
+				return perr
+			}
+		}
+		if obj = s.Get(id); obj == nil {
+			return notFound(id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := fromState(obj.Outputs)
+	out["id"] = str(obj.ID)
+	return out, nil
 }
 
 func (p *Provider) credentials(tok string, args resource.PropertyMap) (resource.PropertyMap, error) {

@@ -336,18 +336,10 @@ func TestFaultsCountAcrossPluginProcesses(t *testing.T) {
 	}
 }
 
+// encodedTask is a task that unpacks a source with a Dockerfile from its
+// env, builds and pushes repo:tag.
 func encodedTask(repo, tag string) string {
-	task := strings.Join([]string{
-		"version: v1.1.0",
-		"steps:",
-		"  - id: build",
-		"    build: -t {{.Run.Registry}}/" + repo + ":" + tag + " -f Dockerfile .",
-		"  - id: push",
-		"    push:",
-		"      - {{.Run.Registry}}/" + repo + ":" + tag,
-		"",
-	}, "\n")
-	return base64.StdEncoding.EncodeToString([]byte(task))
+	return base64.StdEncoding.EncodeToString([]byte(sourceTask(repo, tag, appArchive(nil), 1<<20)))
 }
 
 func TestTaskRunReportsTheImageItPushed(t *testing.T) {
@@ -364,7 +356,7 @@ func TestTaskRunReportsTheImageItPushed(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := fromStruct(t, created.GetProperties())
-	sum := sha256.Sum256([]byte(task))
+	sum := sha256.Sum256([]byte(task + "\nca1"))
 	run := out["runResult"].ObjectValue()
 	imgs := run["outputImages"].ArrayValue()
 	if gets(run, "runId") != "ca1" || gets(run, "status") != "Succeeded" || len(imgs) != 1 || gets(run, "finishTime") == "" || gets(run, "createTime") == "" {
@@ -398,7 +390,8 @@ func TestTaskRunReportsTheImageItPushed(t *testing.T) {
 		t.Fatal(err)
 	}
 	run2 := fromStruct(t, up.GetProperties())["runResult"].ObjectValue()
-	if gets(run2, "runId") != "ca2" || gets(run2["outputImages"].ArrayValue()[0].ObjectValue(), "tag") != "fedcba9876543210" {
+	img2 := run2["outputImages"].ArrayValue()[0].ObjectValue()
+	if gets(run2, "runId") != "ca2" || gets(img2, "tag") != "fedcba9876543210" || gets(img2, "digest") == gets(img, "digest") {
 		t.Errorf("rerun %v", run2)
 	}
 

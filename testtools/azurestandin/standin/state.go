@@ -73,6 +73,9 @@ type State struct {
 	// whether a replacement can create before deleting.
 	Autonames   map[string]string      `json:"autonames"`
 	SoftDeleted map[string]SoftDeleted `json:"softDeleted"`
+	// FICWrites holds, per identity (lowercased id), until when a write
+	// of its federated credentials is in flight, in any plugin process.
+	FICWrites map[string]time.Time `json:"ficWrites"`
 }
 
 // Get returns the object with this ARM id, or nil.
@@ -213,6 +216,9 @@ func (st Store) read() (*State, error) {
 	}
 	if s.SoftDeleted == nil {
 		s.SoftDeleted = map[string]SoftDeleted{}
+	}
+	if s.FICWrites == nil {
+		s.FICWrites = map[string]time.Time{}
 	}
 	return s, nil
 }
