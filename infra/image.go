@@ -51,11 +51,6 @@ type Image struct {
 
 	// Ref is repository@digest: the workload runs exactly what was built.
 	Ref pulumi.StringOutput
-	Tag string
-	// RunID names the ACR run, for `az acr task logs --run-id`.
-	RunID pulumi.StringOutput
-	// TaskRun is the build itself, for resources that must wait on it.
-	TaskRun *containerregistry.TaskRun
 }
 
 // NewImage runs the build. `az acr build` uploads the context to a
@@ -73,7 +68,7 @@ func NewImage(ctx *pulumi.Context, name string, args ImageArgs, opts ...pulumi.R
 	if err != nil {
 		return nil, err
 	}
-	c := &Image{Tag: tag}
+	c := &Image{}
 	if err := ctx.RegisterComponentResource(typePrefix+"Image", name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -116,13 +111,11 @@ func NewImage(ctx *pulumi.Context, name string, args ImageArgs, opts ...pulumi.R
 	if err != nil {
 		return nil, err
 	}
-	c.TaskRun = run
-	c.RunID = run.RunResult.RunId().Elem()
 	c.Ref = pulumi.All(run.RunResult, args.Registry.Name, args.Registry.LoginServer).ApplyT(
 		func(v []any) (string, error) {
 			return imageRef(v[0].(containerregistry.RunResponse), v[1].(string), v[2].(string), args.Repository, tag)
 		}).(pulumi.StringOutput)
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"ref": c.Ref, "runId": c.RunID})
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"ref": c.Ref, "runId": run.RunResult.RunId().Elem()})
 }
 
 // rerunTag is the run's forceUpdateTag, given the last run Azure holds.

@@ -20,14 +20,9 @@ type OpenAIArgs struct {
 type OpenAI struct {
 	pulumi.ResourceState
 
-	AccountName    pulumi.StringOutput
 	ID             pulumi.IDOutput
 	Endpoint       pulumi.StringOutput
 	DeploymentName pulumi.StringOutput
-	// Account and Deployment are the resources themselves, for resources
-	// that must wait on them rather than on this component.
-	Account    *nativetypes.Account
-	Deployment *nativetypes.Deployment
 }
 
 // NewOpenAI creates the account and the deployment.
@@ -79,13 +74,11 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 	if err != nil {
 		return nil, err
 	}
-	c.Account, c.Deployment = account, deployment
-	c.AccountName = account.Name
 	c.ID = account.ID()
 	c.Endpoint = account.Properties.Endpoint()
 	c.DeploymentName = deployment.Name
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"accountName": c.AccountName, "endpoint": c.Endpoint, "deploymentName": c.DeploymentName,
+		"accountName": account.Name, "endpoint": c.Endpoint, "deploymentName": c.DeploymentName,
 	})
 }
 
