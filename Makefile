@@ -3,7 +3,7 @@ STACK ?= dev
 # A local state backend (~/.pulumi) unless you point elsewhere.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: deploy destroy test lint e2e
+.PHONY: deploy destroy test lint e2e local-up local-down
 
 deploy:
 	pulumi stack select --create $(STACK)
@@ -31,3 +31,11 @@ lint:
 # API server and a local stand-in for Azure (tools built once, cached).
 e2e:
 	bash testtools/e2e.sh
+
+# A local playground: the dev stack's real `pulumi up` against a local model
+# of Azure and AKS (the e2e tools), left running; see README.
+local-up:
+	bash testtools/local-up.sh
+
+local-down:
+	bash testtools/local-down.sh

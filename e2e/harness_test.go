@@ -21,6 +21,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"aks-openai-workload-identity/testtools/azurefront"
+	"aks-openai-workload-identity/testtools/demoimage"
 )
 
 // suite is what every test shares: tools, the plugin home, the cluster.
@@ -34,6 +37,11 @@ type suite struct {
 	kubeconfig string // the local API server's admin kubeconfig
 	issuer     string // the service account issuer = the "AKS" OIDC issuer
 	kube       *kubernetes.Clientset
+	// front is the local Azure's address that the webhook gave every pod
+	// as its authority host; each world's data plane sits behind it.
+	front *azurefront.Front
+	// image is the demo image the node runs: repository and digest.
+	image demoimage.Image
 }
 
 var s suite
@@ -58,8 +66,9 @@ func setup() (int, error) {
 	s.bin = os.Getenv("E2E_BIN")
 	s.kubeconfig = os.Getenv("E2E_KUBECONFIG")
 	s.issuer = os.Getenv("E2E_ISSUER")
-	if s.bin == "" || s.kubeconfig == "" || s.issuer == "" {
-		return 1, fmt.Errorf("E2E_BIN, E2E_KUBECONFIG and E2E_ISSUER must be set: run the suite with `make e2e`")
+	azureAddr, azureCert, azureKey, images := os.Getenv("E2E_AZURE_ADDR"), os.Getenv("E2E_AZURE_CERT"), os.Getenv("E2E_AZURE_KEY"), os.Getenv("E2E_IMAGES")
+	if s.bin == "" || s.kubeconfig == "" || s.issuer == "" || azureAddr == "" || images == "" {
+		return 1, fmt.Errorf("E2E_BIN, E2E_KUBECONFIG, E2E_ISSUER and the cluster's E2E_AZURE_*, E2E_IMAGES must be set: run the suite with `make e2e`")
 	}
 	var err error
 	if s.tmp, err = os.MkdirTemp("", "aks-openai-e2e-"); err != nil {
@@ -72,7 +81,18 @@ func setup() (int, error) {
 	if err := run(s.root, "go", "build", "-o", s.standinBin, "./testtools/azurestandin"); err != nil {
 		return 1, err
 	}
-	if err := run(filepath.Join(s.root, "demo"), "go", "build", "-o", s.demoBin, "."); err != nil {
+	// The node runs the demo image as this binary, built from the same
+	// source as the image the program will deploy.
+	if err := demoimage.Build(s.root, s.demoBin); err != nil {
+		return 1, err
+	}
+	if s.image, err = demoimage.Expected(s.root, s.demoBin); err != nil {
+		return 1, err
+	}
+	if err := demoimage.Register(images, s.image); err != nil {
+		return 1, err
+	}
+	if s.front, err = azurefront.Start(azureAddr, azureCert, azureKey); err != nil {
 		return 1, err
 	}
 	s.pulumiHome = filepath.Join(s.tmp, "pulumi-home")

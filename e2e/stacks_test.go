@@ -29,6 +29,8 @@ func TestTwoStacksAreIndependent(t *testing.T) {
 			t.Errorf("dev and prod share %s = %v", name, d.outputs[name].Value)
 		}
 	}
+	checkDemoRan(t, w, "e2e-dev", d.outputs["identityClientId"].Value.(string))
+	checkDemoRan(t, w, "e2e-prod", p.outputs["identityClientId"].Value.(string))
 	if n := w.azureObjects()["ResourceGroup"]; n != 2 {
 		t.Errorf("%d resource groups", n)
 	}

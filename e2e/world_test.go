@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
+	"aks-openai-workload-identity/testtools/azurefront"
 	"aks-openai-workload-identity/testtools/azurestandin/dataplane"
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
@@ -37,6 +38,13 @@ type world struct {
 // newWorld makes a fresh world; faults goes to AZURE_STANDIN_FAULTS.
 func newWorld(t *testing.T, faults string) *world {
 	t.Helper()
+	return newWorldRBAC(t, faults, 0)
+}
+
+// newWorldRBAC is a world whose role assignments take rbacDelay to reach
+// its data plane (AZURE_STANDIN_RBAC_DELAY).
+func newWorldRBAC(t *testing.T, faults string, rbacDelay time.Duration) *world {
+	t.Helper()
 	base := t.TempDir()
 	w := &world{
 		t:       t,
@@ -51,12 +59,17 @@ func newWorld(t *testing.T, faults string) *world {
 		}
 	}
 	copyProject(t, w.dir)
-	dp, err := dataplane.StartConfig(dataplane.Config{StateDir: w.azure.Dir, Kubeconfig: s.kubeconfig, Log: w.log})
+	dp, err := dataplane.StartConfig(dataplane.Config{StateDir: w.azure.Dir, Kubeconfig: s.kubeconfig, Log: w.log, RBACDelay: rbacDelay})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dp.Close() })
 	w.dp = dp
+	remove, err := s.front.Add(azurefront.Backend{URL: dp.URL, CAFile: dp.CAFile, StateDir: w.azure.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(remove)
 	w.env = map[string]string{
 		"PULUMI_BACKEND_URL":                          "file://" + w.backend,
 		"PULUMI_CONFIG_PASSPHRASE":                    "e2e",
@@ -68,8 +81,9 @@ func newWorld(t *testing.T, faults string) *world {
 		"AZURE_STANDIN_LOG":             w.log,
 		"AZURE_STANDIN_KUBECONFIG":      s.kubeconfig,
 		"AZURE_STANDIN_OIDC_ISSUER":     s.issuer,
-		"AZURE_STANDIN_DATAPLANE_URL":   dp.URL,
-		"AZURE_STANDIN_FAULTS":          faults,
+		// Account endpoints are under the local Azure's one address.
+		"AZURE_STANDIN_DATAPLANE_URL": s.front.URL,
+		"AZURE_STANDIN_FAULTS":        faults,
 	}
 	return w
 }
