@@ -258,6 +258,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
   --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
   --kubelet-certificate-authority="$PKI/ca.crt" \
+  --kubelet-preferred-address-types=InternalIP \
   --endpoint-reconciler-type=none \
   --service-cluster-ip-range=10.96.0.0/16 \
   --service-account-issuer="$SA_ISSUER" \

@@ -26,7 +26,9 @@ const (
 	maxTerminationMessage = 4096
 	fallbackLogLines      = 80
 	fallbackLogBytes      = 2048
-	retryEvery            = 5 * time.Second
+	// The kubelet backs off longer; the Node authorizer may not yet know
+	// a new pod's secret or service account for a moment.
+	retryEvery = 2 * time.Second
 )
 
 // podRun is one pod on this node: its folder, its process, its end.
