@@ -19,6 +19,7 @@ import (
 // The last three run the demo pod for real: it fails with the app's own
 // error, which Pulumi prints from the pod's termination message.
 func TestFailuresFailFastWithTheirCause(t *testing.T) {
+	t.Parallel()
 	const otherClient = "11111111-2222-3333-4444-555555555555"
 	cases := []struct {
 		name, faults string
@@ -159,6 +160,8 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 
 // Bad config stops `preview` before any resource is created.
 func TestBadConfigFailsPreviewBeforeAnyResource(t *testing.T) {
+	// Every test has its own world and namespaces: they run side by side.
+	t.Parallel()
 	w := newWorld(t, "")
 	st := w.stack("dev", map[string]string{"nodeCount": "0", "connectionName": "openai_conn"})
 	r := preview(t, st)

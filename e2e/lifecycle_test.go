@@ -20,6 +20,8 @@ import (
 // runs and talks to the stand-in), nothing to change on a second look,
 // destroy, and up again.
 func TestLifecycleOfTheDevStack(t *testing.T) {
+	// Every test has its own world and namespaces: they run side by side.
+	t.Parallel()
 	w := newWorld(t, "")
 	// Azure is slow to create some things; so is the stand-in here.
 	w.env["AZURE_STANDIN_LATENCY"] = "ManagedCluster=3s,TaskRun=2s"

@@ -13,6 +13,8 @@ import (
 // identity chain on the program's own federated credential and role,
 // switching connection modes on the live stack both ways, and destroy.
 func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
+	// Every test has its own world and namespaces: they run side by side.
+	t.Parallel()
 	w := newWorld(t, "")
 	st := w.stack("prod", nil)
 	cleanupStack(t, st)

@@ -14,6 +14,8 @@ import (
 // AcrPull): their own resource groups, names and workloads; destroying one
 // leaves the other whole.
 func TestTwoStacksAreIndependent(t *testing.T) {
+	// Every test has its own world and namespaces: they run side by side.
+	t.Parallel()
 	w := newWorld(t, "")
 	dev := w.stack("dev", map[string]string{"namespace": "e2e-dev"})
 	prod := w.stack("prod", map[string]string{
