@@ -214,7 +214,9 @@ export E2E_AZURE_URL=https://127.0.0.1:$AZURE_PORT
 export E2E_AZURE_CA=$PKI/azure-ca.crt
 export E2E_AZURE_CERT=$PKI/azure.crt
 export E2E_AZURE_KEY=$PKI/azure.key
-export AZURE_TENANT_ID=$AZURE_TENANT_ID
+export E2E_TENANT_ID=$AZURE_TENANT_ID
+export WEBHOOK_PORT=$WEBHOOK_PORT
+export WEBHOOK_HEALTH_PORT=$WEBHOOK_HEALTH_PORT
 EOF
 
 # start NAME CMD...: own session/process group, pid in DIR/pids/NAME.pid.
