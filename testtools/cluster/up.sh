@@ -138,7 +138,7 @@ extendedKeyUsage=serverAuth"
 sign node-serving "/CN=$NODE_NAME" "$SERVING_EXT
 subjectAltName=IP:127.0.0.1,DNS:$NODE_NAME"
 # The chart's service name; the API server calls the webhook by URL here.
-sign webhook-serving "/CN=azure-wi-webhook-webhook-service.azure-workload-identity-system.svc" "$SERVING_EXT
+sign webhook-serving "/CN=azure-wi-webhook-webhook-service" "$SERVING_EXT
 subjectAltName=IP:127.0.0.1,DNS:azure-wi-webhook-webhook-service.azure-workload-identity-system.svc"
 cp "$PKI/webhook-serving.crt" "$DIR/webhook-certs/tls.crt"
 cp "$PKI/webhook-serving.key" "$DIR/webhook-certs/tls.key"
