@@ -91,8 +91,9 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 					time.Sleep(200 * time.Millisecond)
 				}
 			},
-			wants:  []string{"BackoffLimitExceeded", "Microsoft Entra ID rejected the federated token exchange (client ID " + otherClient, "AADSTS700016"},
-			within: 3 * time.Minute,
+			wants: []string{"BackoffLimitExceeded", "Microsoft Entra ID rejected the federated token exchange (client ID " + otherClient, "AADSTS700016"},
+			// The service account is created only once the program's namespace exists.
+			within: 4 * time.Minute,
 			pod: func(t *testing.T, pod corev1.Pod) {
 				if e := env(pod.Spec.Containers[0]); e["AZURE_CLIENT_ID"] != otherClient {
 					t.Errorf("webhook: AZURE_CLIENT_ID = %q, want the service account's %s", e["AZURE_CLIENT_ID"], otherClient)
