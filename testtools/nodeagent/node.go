@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 )
 
@@ -32,7 +33,13 @@ func (a *agent) register(ctx context.Context) error {
 	return a.heartbeat(ctx)
 }
 
+// heartbeat reports the node's status; the node controller writes to the
+// Node too (taints), so a conflict is retried on the newest version.
 func (a *agent) heartbeat(ctx context.Context) error {
+	return retry.RetryOnConflict(retry.DefaultBackoff, func() error { return a.postStatus(ctx) })
+}
+
+func (a *agent) postStatus(ctx context.Context) error {
 	nodes := a.kube.CoreV1().Nodes()
 	n, err := nodes.Get(ctx, a.node, metav1.GetOptions{})
 	if err != nil {
