@@ -44,6 +44,8 @@ type agent struct {
 	images string
 	trust  []byte
 	port   int
+	// posted: the node's status was reported once (transition times set).
+	posted bool
 
 	mu       sync.Mutex
 	pods     map[types.UID]*podRun

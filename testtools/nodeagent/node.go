@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log"
 	"runtime"
 	"time"
@@ -11,7 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 )
 
@@ -33,47 +34,43 @@ func (a *agent) register(ctx context.Context) error {
 	return a.heartbeat(ctx)
 }
 
-// heartbeat reports the node's status; the node controller writes to the
-// Node too (taints), so a conflict is retried on the newest version.
+// heartbeat reports the node's status as the kubelet does, with a patch
+// of the status alone: the node controller changes the Node's taints, which
+// a node may not touch (NodeRestriction), so a whole-object update could
+// carry stale ones.
 func (a *agent) heartbeat(ctx context.Context) error {
-	return retry.RetryOnConflict(retry.DefaultBackoff, func() error { return a.postStatus(ctx) })
-}
-
-func (a *agent) postStatus(ctx context.Context) error {
-	nodes := a.kube.CoreV1().Nodes()
-	n, err := nodes.Get(ctx, a.node, metav1.GetOptions{})
-	if err != nil {
-		return err
-	}
 	now := metav1.Now()
 	list := corev1.ResourceList{
 		corev1.ResourceCPU: resource.MustParse("4"), corev1.ResourceMemory: resource.MustParse("16Gi"),
 		corev1.ResourcePods: resource.MustParse("110"), corev1.ResourceEphemeralStorage: resource.MustParse("100Gi"),
 	}
-	n.Status.Capacity, n.Status.Allocatable = list, list
-	n.Status.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}, {Type: corev1.NodeHostName, Address: a.node}}
-	n.Status.DaemonEndpoints.KubeletEndpoint.Port = int32(a.port)
-	n.Status.NodeInfo = corev1.NodeSystemInfo{
+	st := corev1.NodeStatus{Capacity: list, Allocatable: list}
+	st.Addresses = []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}, {Type: corev1.NodeHostName, Address: a.node}}
+	st.DaemonEndpoints.KubeletEndpoint.Port = int32(a.port)
+	st.NodeInfo = corev1.NodeSystemInfo{
 		OperatingSystem: "linux", Architecture: runtime.GOARCH, KubeletVersion: "v1.37.2",
 		ContainerRuntimeVersion: "local-process://nodeagent", OSImage: "local processes (testtools/nodeagent)",
 	}
-	conds := []corev1.NodeCondition{
+	st.Conditions = []corev1.NodeCondition{
 		{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady", Message: "node agent is posting ready status"},
 		{Type: corev1.NodeMemoryPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientMemory"},
 		{Type: corev1.NodeDiskPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasNoDiskPressure"},
 		{Type: corev1.NodePIDPressure, Status: corev1.ConditionFalse, Reason: "KubeletHasSufficientPID"},
 	}
-	for i := range conds {
-		conds[i].LastHeartbeatTime = now
-		conds[i].LastTransitionTime = now
-		for _, old := range n.Status.Conditions {
-			if old.Type == conds[i].Type && old.Status == conds[i].Status {
-				conds[i].LastTransitionTime = old.LastTransitionTime
-			}
+	for i := range st.Conditions {
+		st.Conditions[i].LastHeartbeatTime = now
+		if !a.posted {
+			st.Conditions[i].LastTransitionTime = now
 		}
 	}
-	n.Status.Conditions = conds
-	_, err = nodes.UpdateStatus(ctx, n, metav1.UpdateOptions{})
+	patch, err := json.Marshal(map[string]any{"status": st})
+	if err != nil {
+		return err
+	}
+	_, err = a.kube.CoreV1().Nodes().Patch(ctx, a.node, types.StrategicMergePatchType, patch, metav1.PatchOptions{}, "status")
+	if err == nil {
+		a.posted = true
+	}
 	return err
 }
 
