@@ -3,7 +3,7 @@ STACK ?= dev
 # A local state backend (~/.pulumi) unless you point elsewhere.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: deploy destroy test lint e2e mutate
+.PHONY: deploy destroy test lint e2e mutate local-up local-down
 
 deploy:
 	pulumi stack select --create $(STACK)
@@ -38,3 +38,11 @@ e2e:
 # program's wiring.
 mutate:
 	cd testtools && go run ./mutate
+
+# A local playground: the dev stack's real `pulumi up` against a local model
+# of Azure and AKS (the e2e tools), left running; see README.
+local-up:
+	bash testtools/local-up.sh
+
+local-down:
+	bash testtools/local-down.sh

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"math/rand"
@@ -14,17 +15,33 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"aks-openai-workload-identity/infra"
+	"aks-openai-workload-identity/testtools/demoimage"
 )
 
 // Each fault makes `up` fail fast with a message that names the cause.
+// The last three run the demo pod for real: it fails with the app's own
+// error, which Pulumi prints from the pod's termination message.
 func TestFailuresFailFastWithTheirCause(t *testing.T) {
+	t.Parallel()
+	const otherClient = "11111111-2222-3333-4444-555555555555"
 	cases := []struct {
 		name, faults string
 		config       map[string]string
-		wants        []string
-		within       time.Duration
+		// rbacDelay: role assignments reach the data plane this late.
+		rbacDelay time.Duration
+		// edit changes the program's copy before up: a bug in the program.
+		edit func(t *testing.T, dir string)
+		// during runs alongside up.
+		during func(ctx context.Context, t *testing.T)
+		wants  []string
+		within time.Duration
+		// pod checks the demo pod after up failed.
+		pod func(t *testing.T, pod corev1.Pod)
 		// then runs after the failed up, on the same stack.
 		then func(t *testing.T, w *world, st auto.Stack)
 	}{
@@ -35,10 +52,63 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 			within: 3 * time.Minute,
 		},
 		{
-			name:   "failing demo pod",
-			config: map[string]string{"namespace": "e2e-fail", "demoDeadlineSeconds": "120"},
-			wants:  []string{"BackoffLimitExceeded", "error: Azure OpenAI returned 403 Forbidden (stand-in failure)"},
+			// The failing demo pod: Service Connector's role assignment has
+			// not reached the data plane within the demo's deadline.
+			name:      "failing demo pod: role not yet effective",
+			rbacDelay: time.Hour,
+			config:    map[string]string{"namespace": "e2e-rbac", "demoDeadlineSeconds": "60"},
+			wants:     []string{"BackoffLimitExceeded", "error: Azure OpenAI returned 403 Forbidden", "lacks the required data action"},
+			within:    3 * time.Minute,
+		},
+		{
+			name:   "pod label removed",
+			config: map[string]string{"namespace": "e2e-no-label", "demoDeadlineSeconds": "60"},
+			edit: func(t *testing.T, dir string) {
+				path := filepath.Join(dir, "k8s", "demo.go")
+				src, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				label := `LabelUseWorkloadIdentity: pulumi.String("true"),`
+				if strings.Count(string(src), label) != 1 {
+					t.Fatalf("k8s/demo.go no longer sets the label as %s", label)
+				}
+				if err := os.WriteFile(path, []byte(strings.Replace(string(src), label, "", 1)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wants:  []string{"BackoffLimitExceeded", "error: missing environment variable AZURE_CLIENT_ID", "azure.workload.identity/use"},
 			within: 3 * time.Minute,
+			pod: func(t *testing.T, pod corev1.Pod) {
+				if e := env(pod.Spec.Containers[0]); e["AZURE_CLIENT_ID"] != "" || e["AZURE_FEDERATED_TOKEN_FILE"] != "" || len(pod.Spec.Volumes) != 0 {
+					t.Errorf("the webhook mutated an unlabelled pod: env %v volumes %v", e, pod.Spec.Volumes)
+				}
+			},
+		},
+		{
+			name:   "service account annotated with another client id",
+			config: map[string]string{"namespace": "e2e-other-client", "serviceAccountName": "e2e-other-client", "demoDeadlineSeconds": "60", "connectorWaitSeconds": "60"},
+			// The overriding service account appears in the program's
+			// namespace, annotated for an identity Entra does not know.
+			during: func(ctx context.Context, t *testing.T) {
+				for ctx.Err() == nil {
+					_, err := shared.kube.CoreV1().ServiceAccounts("e2e-other-client").Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
+						Name: "e2e-other-client", Annotations: map[string]string{"azure.workload.identity/client-id": otherClient},
+					}}, metav1.CreateOptions{})
+					if err == nil || apierrors.IsAlreadyExists(err) {
+						return
+					}
+					time.Sleep(200 * time.Millisecond)
+				}
+			},
+			wants: []string{"BackoffLimitExceeded", "Microsoft Entra ID rejected the federated token exchange (client ID " + otherClient, "AADSTS700016"},
+			// The service account is created only once the program's namespace exists.
+			within: 4 * time.Minute,
+			pod: func(t *testing.T, pod corev1.Pod) {
+				if e := env(pod.Spec.Containers[0]); e["AZURE_CLIENT_ID"] != otherClient {
+					t.Errorf("webhook: AZURE_CLIENT_ID = %q, want the service account's %s", e["AZURE_CLIENT_ID"], otherClient)
+				}
+			},
 		},
 		{
 			// A transient failure of the first build: the next plain `up`
@@ -84,13 +154,35 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			w := newWorld(t, c.faults)
+			t.Parallel()
+			w := newWorldRBAC(t, c.faults, c.rbacDelay)
+			if c.edit != nil {
+				c.edit(t, w.dir)
+			}
 			if c.then != nil {
 				n := padApp(t, w.dir, infra.MaxInlineSource-2048, infra.MaxInlineSource)
 				t.Logf("the demo app packs to %d bytes of base64 (limit %d, one task line at most %d)", n, infra.MaxInlineSource, infra.MaxTaskLine)
+				// The node must know the padded app's image, as ACR would
+				// hold what it built.
+				bin := filepath.Join(t.TempDir(), "demo")
+				if err := demoimage.Build(w.dir, bin); err != nil {
+					t.Fatal(err)
+				}
+				images, err := demoimage.Expected(w.dir, bin)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := demoimage.RegisterAll(shared.imageIndex, images); err != nil {
+					t.Fatal(err)
+				}
 			}
 			st := w.stack("dev", c.config)
 			cleanupStack(t, st)
+			if c.during != nil {
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				go c.during(ctx, t)
+			}
 			r := up(t, st)
 			if r.err == nil {
 				t.Fatalf("up succeeded despite %s", c.name)
@@ -103,6 +195,13 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 			for _, want := range c.wants {
 				t.Logf("FAULT %s: up failed after %s; it said: %s", c.name, r.took.Round(time.Second), firstLine(all, want))
 			}
+			if c.pod != nil {
+				pods := demoPods(t, c.config["namespace"])
+				if len(pods) == 0 {
+					t.Fatal("no demo pod")
+				}
+				c.pod(t, pods[0])
+			}
 			if c.then != nil {
 				c.then(t, w, st)
 			}
@@ -112,6 +211,8 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 
 // Bad config stops `preview` before any resource is created.
 func TestBadConfigFailsPreviewBeforeAnyResource(t *testing.T) {
+	// Every test has its own world and namespaces: they run side by side.
+	t.Parallel()
 	w := newWorld(t, "")
 	st := w.stack("dev", map[string]string{"nodeCount": "0", "connectionName": "openai conn", "clientType": "go"})
 	r := preview(t, st)

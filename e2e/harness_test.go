@@ -21,6 +21,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"aks-openai-workload-identity/testtools/azurefront"
+	"aks-openai-workload-identity/testtools/demoimage"
 )
 
 // suite is what every test shares: tools, the plugin home, the cluster.
@@ -34,9 +37,16 @@ type suite struct {
 	kubeconfig string // the local API server's admin kubeconfig
 	issuer     string // the service account issuer = the "AKS" OIDC issuer
 	kube       *kubernetes.Clientset
+	// front is the local Azure's address that the webhook gave every pod
+	// as its authority host; each world's data plane sits behind it.
+	front *azurefront.Front
+	// image is the demo image the node runs: repository and digest.
+	// images are the demo images the node knows; imageIndex is its index.
+	images     []demoimage.Image
+	imageIndex string
 }
 
-var s suite
+var shared suite
 
 func TestMain(m *testing.M) {
 	code, err := setup()
@@ -47,43 +57,56 @@ func TestMain(m *testing.M) {
 	if code < 0 {
 		code = m.Run()
 	}
-	os.RemoveAll(s.tmp)
+	os.RemoveAll(shared.tmp)
 	os.Exit(code)
 }
 
 func setup() (int, error) {
 	start := time.Now()
 	wd, _ := os.Getwd()
-	s.root = filepath.Dir(wd)
-	s.bin = os.Getenv("E2E_BIN")
-	s.kubeconfig = os.Getenv("E2E_KUBECONFIG")
-	s.issuer = os.Getenv("E2E_ISSUER")
-	if s.bin == "" || s.kubeconfig == "" || s.issuer == "" {
-		return 1, fmt.Errorf("E2E_BIN, E2E_KUBECONFIG and E2E_ISSUER must be set: run the suite with `make e2e`")
+	shared.root = filepath.Dir(wd)
+	shared.bin = os.Getenv("E2E_BIN")
+	shared.kubeconfig = os.Getenv("E2E_KUBECONFIG")
+	shared.issuer = os.Getenv("E2E_ISSUER")
+	azureAddr, azureCert, azureKey, images := os.Getenv("E2E_AZURE_ADDR"), os.Getenv("E2E_AZURE_CERT"), os.Getenv("E2E_AZURE_KEY"), os.Getenv("E2E_IMAGES")
+	if shared.bin == "" || shared.kubeconfig == "" || shared.issuer == "" || azureAddr == "" || images == "" {
+		return 1, fmt.Errorf("E2E_BIN, E2E_KUBECONFIG, E2E_ISSUER and the cluster's E2E_AZURE_*, E2E_IMAGES must be set: run the suite with `make e2e`")
 	}
 	var err error
-	if s.tmp, err = os.MkdirTemp("", "aks-openai-e2e-"); err != nil {
+	if shared.tmp, err = os.MkdirTemp("", "aks-openai-e2e-"); err != nil {
 		return 1, err
 	}
-	os.Setenv("PATH", s.bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	os.Setenv("PATH", shared.bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 
-	s.standinBin = filepath.Join(s.tmp, "bin", "pulumi-resource-azure-native")
-	s.demoBin = filepath.Join(s.tmp, "bin", "demo")
-	if err := run(filepath.Join(s.root, "testtools"), "go", "build", "-o", s.standinBin, "./azurestandin"); err != nil {
+	shared.standinBin = filepath.Join(shared.tmp, "bin", "pulumi-resource-azure-native")
+	shared.demoBin = filepath.Join(shared.tmp, "bin", "demo")
+	if err := run(filepath.Join(shared.root, "testtools"), "go", "build", "-o", shared.standinBin, "./azurestandin"); err != nil {
 		return 1, err
 	}
-	if err := run(filepath.Join(s.root, "demo"), "go", "build", "-o", s.demoBin, "."); err != nil {
+	// The node runs the demo image as this binary, built from the same
+	// source as the image the program will deploy.
+	if err := demoimage.Build(shared.root, shared.demoBin); err != nil {
 		return 1, err
 	}
-	s.pulumiHome = filepath.Join(s.tmp, "pulumi-home")
-	if err := run(s.root, "bash", "testtools/toolchain/install-plugins.sh", s.pulumiHome, s.standinBin); err != nil {
+	if shared.images, err = demoimage.Expected(shared.root, shared.demoBin); err != nil {
 		return 1, err
 	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", s.kubeconfig)
+	if err := demoimage.RegisterAll(images, shared.images); err != nil {
+		return 1, err
+	}
+	shared.imageIndex = images
+	if shared.front, err = azurefront.Start(azureAddr, azureCert, azureKey); err != nil {
+		return 1, err
+	}
+	shared.pulumiHome = filepath.Join(shared.tmp, "pulumi-home")
+	if err := run(shared.root, "bash", "testtools/toolchain/install-plugins.sh", shared.pulumiHome, shared.standinBin); err != nil {
+		return 1, err
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", shared.kubeconfig)
 	if err != nil {
 		return 1, err
 	}
-	if s.kube, err = kubernetes.NewForConfig(cfg); err != nil {
+	if shared.kube, err = kubernetes.NewForConfig(cfg); err != nil {
 		return 1, err
 	}
 	fmt.Printf("e2e setup took %s\n", time.Since(start).Round(time.Millisecond))
@@ -105,11 +128,11 @@ func run(dir, name string, args ...string) error {
 func copyProject(t *testing.T, dir string) {
 	t.Helper()
 	skip := map[string]bool{".git": true, ".ci": true, "e2e": true, "testtools": true}
-	err := filepath.WalkDir(s.root, func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(shared.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(s.root, path)
+		rel, _ := filepath.Rel(shared.root, path)
 		if rel == "." {
 			return nil
 		}
@@ -147,7 +170,7 @@ func copyProject(t *testing.T, dir string) {
 // pulumiCmd is the CLI built from source, in the tools cache.
 func pulumiCmd(t *testing.T) auto.PulumiCommand {
 	t.Helper()
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(s.bin)})
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(shared.bin)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,8 @@ import (
 // AcrPull): their own resource groups, names and workloads; destroying one
 // leaves the other whole.
 func TestTwoStacksAreIndependent(t *testing.T) {
+	// Every test has its own world and namespaces: they run side by side.
+	t.Parallel()
 	w := newWorld(t, "")
 	dev := w.stack("dev", map[string]string{"namespace": "e2e-dev"})
 	prod := w.stack("prod", map[string]string{
@@ -29,6 +31,8 @@ func TestTwoStacksAreIndependent(t *testing.T) {
 			t.Errorf("dev and prod share %s = %v", name, d.outputs[name].Value)
 		}
 	}
+	checkDemoRan(t, w, "e2e-dev", d.outputs["identityClientId"].Value.(string))
+	checkDemoRan(t, w, "e2e-prod", p.outputs["identityClientId"].Value.(string))
 	if n := w.azureObjects()["ResourceGroup"]; n != 2 {
 		t.Errorf("%d resource groups", n)
 	}
@@ -40,7 +44,7 @@ func TestTwoStacksAreIndependent(t *testing.T) {
 	if left["ResourceGroup"] != 1 || left["ManagedCluster"] != 1 || left["Linker"] != 0 || left["FederatedIdentityCredential"] != 1 {
 		t.Errorf("after destroying dev the stand-in holds %v", left)
 	}
-	if _, err := s.kube.BatchV1().Jobs("e2e-prod").Get(context.Background(), "sc-demo-openai-identity", metav1.GetOptions{}); err != nil {
+	if _, err := shared.kube.BatchV1().Jobs("e2e-prod").Get(context.Background(), "sc-demo-openai-identity", metav1.GetOptions{}); err != nil {
 		t.Errorf("prod's demo Job is gone: %v", err)
 	}
 	if r := preview(t, prod); r.err != nil || !onlySame(r.changes) {

@@ -16,6 +16,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 
+	"aks-openai-workload-identity/testtools/azurefront"
 	"aks-openai-workload-identity/testtools/azurestandin/dataplane"
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
@@ -37,6 +38,21 @@ type world struct {
 // newWorld makes a fresh world; faults goes to AZURE_STANDIN_FAULTS.
 func newWorld(t *testing.T, faults string) *world {
 	t.Helper()
+	return newWorldRBAC(t, faults, 0)
+}
+
+// newWorldRBAC is a world whose role assignments take rbacDelay to reach
+// its data plane (AZURE_STANDIN_RBAC_DELAY).
+func newWorldRBAC(t *testing.T, faults string, rbacDelay time.Duration) *world {
+	t.Helper()
+	return newWorldPropagating(t, faults, 0, rbacDelay)
+}
+
+// newWorldPropagating is a world whose federated credentials and role
+// assignments take effect on its data plane only this long after their
+// creation (AZURE_STANDIN_FIC_DELAY, AZURE_STANDIN_RBAC_DELAY).
+func newWorldPropagating(t *testing.T, faults string, ficDelay, rbacDelay time.Duration) *world {
+	t.Helper()
 	base := t.TempDir()
 	w := &world{
 		t:       t,
@@ -51,12 +67,17 @@ func newWorld(t *testing.T, faults string) *world {
 		}
 	}
 	copyProject(t, w.dir)
-	dp, err := dataplane.StartConfig(dataplane.Config{StateDir: w.azure.Dir, Kubeconfig: s.kubeconfig, Log: w.log})
+	dp, err := dataplane.StartConfig(dataplane.Config{StateDir: w.azure.Dir, Kubeconfig: shared.kubeconfig, Log: w.log, RBACDelay: rbacDelay, FICDelay: ficDelay})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dp.Close() })
 	w.dp = dp
+	remove, err := shared.front.Add(azurefront.Backend{URL: dp.URL, CAFile: dp.CAFile, StateDir: w.azure.Dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(remove)
 	w.env = map[string]string{
 		"PULUMI_BACKEND_URL":                          "file://" + w.backend,
 		"PULUMI_CONFIG_PASSPHRASE":                    "e2e",
@@ -66,10 +87,11 @@ func newWorld(t *testing.T, faults string) *world {
 		"PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
 		"AZURE_STANDIN_STATE":           w.azure.Dir,
 		"AZURE_STANDIN_LOG":             w.log,
-		"AZURE_STANDIN_KUBECONFIG":      s.kubeconfig,
-		"AZURE_STANDIN_OIDC_ISSUER":     s.issuer,
-		"AZURE_STANDIN_DATAPLANE_URL":   dp.URL,
-		"AZURE_STANDIN_FAULTS":          faults,
+		"AZURE_STANDIN_KUBECONFIG":      shared.kubeconfig,
+		"AZURE_STANDIN_OIDC_ISSUER":     shared.issuer,
+		// Account endpoints are under the local Azure's one address.
+		"AZURE_STANDIN_DATAPLANE_URL": shared.front.URL,
+		"AZURE_STANDIN_FAULTS":        faults,
 	}
 	return w
 }
@@ -80,7 +102,7 @@ func (w *world) stack(name string, config map[string]string) auto.Stack {
 	t.Helper()
 	ctx := ctxFor(t, 2*time.Minute)
 	st, err := auto.UpsertStackLocalSource(ctx, name, w.dir,
-		auto.Pulumi(pulumiCmd(t)), auto.PulumiHome(s.pulumiHome), auto.EnvVars(w.env))
+		auto.Pulumi(pulumiCmd(t)), auto.PulumiHome(shared.pulumiHome), auto.EnvVars(w.env))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,6 +261,7 @@ func tail(s string, n int) string {
 	return s
 }
 
-const timeVal = 2 * time.Minute
+// configTimeout bounds one config change of a stack.
+const configTimeout = 2 * time.Minute
 
 func configValue(v string) auto.ConfigValue { return auto.ConfigValue{Value: v} }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The end-to-end suite: builds the tools (cached outside the repo), starts a
-# local Kubernetes control plane, runs the suite in e2e/ against it and the
-# Azure stand-in, and stops everything it started, even on failure.
+# local Kubernetes cluster (control plane, Azure's workload identity webhook,
+# a node that runs pods as local processes), runs the suite in e2e/ against
+# it and the Azure stand-in, and stops everything it started, even on failure.
 #
 # Usage: testtools/e2e.sh [go test args...]   (e.g. -run TestLifecycle)
 # Env:   E2E_CACHE (default ~/.cache/aks-openai-e2e)
@@ -19,18 +20,21 @@ timed() { local s=$SECONDS; "$@"; echo "-- took $((SECONDS - s))s: $*"; }
 
 phase "build the Pulumi toolchain"
 timed bash testtools/toolchain/build.sh
-phase "build the Kubernetes control plane"
+phase "build the Kubernetes control plane and Azure's webhook"
 timed bash testtools/cluster/build.sh
+phase "build the node agent"
+# In this repository's module; Go's build cache makes a rebuild quick.
+timed go build -o "$E2E_CACHE/bin/nodeagent" ./testtools/nodeagent
 
 CLUSTER_DIR=$(mktemp -d -t aks-openai-e2e-cluster-XXXX)
 cleanup() {
-  phase "stop the control plane"
+  phase "stop the cluster"
   bash testtools/cluster/down.sh "$CLUSTER_DIR" || true
   rm -rf "$CLUSTER_DIR"
 }
 trap cleanup EXIT
 
-phase "start the control plane"
+phase "start the cluster"
 timed env SA_ISSUER="$E2E_ISSUER" bash testtools/cluster/up.sh "$CLUSTER_DIR"
 # shellcheck disable=SC1091
 source "$CLUSTER_DIR/env"

@@ -4,18 +4,18 @@
 #   etcd                                                  (./etcd module)
 #   kube-apiserver, kube-controller-manager,
 #   kube-scheduler, kubectl                               (./kube module)
-#   kwok                                                  (./kwok module)
+#   azure-wi-webhook                                      (./webhook module)
 # Idempotent: a target is skipped when its stamp file matches the pinned
 # version and the sha256 of its build inputs (go.mod, go.sum, sources, flags,
 # Go version) and its binaries exist.
 #
-# Usage: build.sh [etcd|kube|kwok ...]   (default: all)
+# Usage: build.sh [etcd|kube|webhook ...]   (default: all)
 set -euo pipefail
 
 ETCD_VERSION=v3.6.16
 KUBE_VERSION=v1.37.2          # k8s.io/kubernetes; staging modules at v0.37.2
 KUBE_STAGING_VERSION=v0.37.2
-KWOK_VERSION=v0.8.0
+WEBHOOK_VERSION=v1.5.1       # github.com/Azure/azure-workload-identity
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 E2E_CACHE="${E2E_CACHE:-$HOME/.cache/aks-openai-e2e}"
@@ -33,7 +33,8 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   KUBE_LDFLAGS+=" -X $pkg.gitTreeState=clean"
 done
 ETCD_LDFLAGS="-s -w"
-KWOK_LDFLAGS="-s -w"   # kwok already reports 0.8.0 (pkg/consts.Version)
+# The version the webhook reports (pkg/version), as its Makefile sets it.
+WEBHOOK_LDFLAGS="-s -w -X github.com/Azure/azure-workload-identity/pkg/version.BuildVersion=$WEBHOOK_VERSION"
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
@@ -62,7 +63,8 @@ build_target() {
   rm -f "$stamp"
   local t0 t1; t0="$(now)"
   echo "[build] $name $version: downloading modules"
-  (cd "$HERE/$name" && go mod download)
+  # The webhook's module is not in the checksum database.
+  (cd "$HERE/$name" && GONOSUMDB=github.com/Azure/azure-workload-identity go mod download)
   for spec in "$@"; do
     local pkg="${spec%%=*}" out="${spec#*=}"
     t1="$(now)"
@@ -76,7 +78,7 @@ build_target() {
 }
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kube kwok)
+[[ ${#targets[@]} -gt 0 ]] || targets=(etcd kube webhook)
 T0="$(now)"
 for t in "${targets[@]}"; do
   case "$t" in
@@ -87,9 +89,9 @@ for t in "${targets[@]}"; do
             "k8s.io/kubernetes/cmd/kube-controller-manager=kube-controller-manager" \
             "k8s.io/kubernetes/cmd/kube-scheduler=kube-scheduler" \
             "k8s.io/kubernetes/cmd/kubectl=kubectl" ;;
-    kwok) build_target kwok "$KWOK_VERSION" "$KWOK_LDFLAGS" \
-            "sigs.k8s.io/kwok/cmd/kwok=kwok" ;;
-    *) echo "build.sh: unknown target $t (want etcd, kube or kwok)" >&2; exit 2 ;;
+    webhook) build_target webhook "$WEBHOOK_VERSION" "$WEBHOOK_LDFLAGS" \
+            "github.com/Azure/azure-workload-identity/cmd/webhook=azure-wi-webhook" ;;
+    *) echo "build.sh: unknown target $t (want etcd, kube or webhook)" >&2; exit 2 ;;
   esac
 done
 echo "[build] all done in $(elapsed "$T0"); binaries in $BIN"

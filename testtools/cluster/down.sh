@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stops the control plane that up.sh started in DIR, by the PIDs in DIR/pids:
-# kwok, kube-scheduler, kube-controller-manager, then kube-apiserver, then
-# etcd. Each runs in its own process group (setsid), which is signalled as a
+# the node agent (which stops its pods' processes), Azure's webhook,
+# kube-scheduler, kube-controller-manager, then kube-apiserver, then etcd. Each runs in its own process group (setsid), which is signalled as a
 # whole (SIGTERM, then SIGKILL after DOWN_TIMEOUT seconds); down.sh waits for
 # every process to exit and for the ports in DIR/env to be free. State (etcd
 # data, pki, logs) stays in DIR; remove DIR to discard it.
@@ -60,7 +60,7 @@ reap() {
 
 rc=0
 # Clients of the API server first (together), then kube-apiserver, then etcd.
-for group in "kwok kube-scheduler kube-controller-manager" kube-apiserver etcd; do
+for group in "nodeagent azure-wi-webhook kube-scheduler kube-controller-manager" kube-apiserver etcd; do
   for name in $group; do signal "$name"; done
   for name in $group; do reap "$name" || rc=1; done
 done

@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# Starts a local Kubernetes control plane on 127.0.0.1 for end-to-end tests:
-# etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok with
-# one fake node (kwok-node-0). Everything lives in DIR: pki/, etcd data,
-# logs/, pids/, DIR/env and DIR/admin.kubeconfig. Stop it with down.sh DIR.
+# Starts a local Kubernetes cluster on 127.0.0.1 for end-to-end tests and the
+# local playground: etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, Azure's workload identity webhook (as its Helm chart
+# deploys it) and our node agent, which registers node local-node-0 and runs
+# the pods scheduled to it as local processes. Everything lives in DIR: pki/,
+# etcd data, logs/, pids/, node/, DIR/env and DIR/admin.kubeconfig. Stop it
+# with down.sh DIR.
+#
+# The webhook injects AZURE_AUTHORITY_HOST from a cloud environment file, so
+# the local "Azure" (Entra ID and Azure OpenAI) must have a fixed address
+# known now: up.sh picks a free port for it and a TLS certificate signed by a
+# CA of its own (pki/azure-ca.crt, the "public" PKI of this local Azure,
+# which the node puts in every image's trust store). Whoever plays Azure
+# (the e2e suite, the playground) serves there: E2E_AZURE_ADDR and the
+# certificate are in DIR/env.
 #
 # Usage: up.sh DIR
 # Environment:
 #   SA_ISSUER  service account token issuer (default https://127.0.0.1/e2e-issuer/)
+#   AZURE_TENANT_ID the webhook's tenant (default: the stand-in's tenant)
 #   E2E_CACHE  where build.sh put the binaries (default ~/.cache/aks-openai-e2e)
 #   UP_TIMEOUT seconds to wait for each readiness step (default 60)
-# Binaries come from build.sh (run first; it is a no-op when up to date).
+# Binaries come from build.sh (run first; it is a no-op when up to date), the
+# node agent from `go build ./testtools/nodeagent` into the same folder.
 set -euo pipefail
 
 [[ $# -eq 1 ]] || { echo "usage: $0 DIR" >&2; exit 2; }
@@ -20,13 +33,17 @@ E2E_CACHE="${E2E_CACHE:-$HOME/.cache/aks-openai-e2e}"
 BIN="$E2E_CACHE/bin"
 SA_ISSUER="${SA_ISSUER:-https://127.0.0.1/e2e-issuer/}"
 UP_TIMEOUT="${UP_TIMEOUT:-60}"
-NODE_NAME=kwok-node-0
+NODE_NAME=local-node-0
+AZURE_TENANT_ID="${AZURE_TENANT_ID:-00000000-0000-0000-0000-00000000bbbb}"
+# controller-runtime serves webhooks on 9443 and cmd/webhook has no flag to
+# change it, so only one cluster with the webhook runs on a machine at a time.
+WEBHOOK_PORT=9443
 T0=$(date +%s.%N)
 
 log() { printf '[up %5.1fs] %s\n' "$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{print b-a}')" "$*"; }
 die() { echo "up.sh: $*" >&2; exit 1; }
 
-for b in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl; do
+for b in etcd kube-apiserver kube-controller-manager kube-scheduler azure-wi-webhook nodeagent kubectl; do
   [[ -x "$BIN/$b" ]] || die "$BIN/$b missing: run $HERE/build.sh first"
 done
 
@@ -39,7 +56,7 @@ if [[ -d "$DIR/pids" ]]; then
     fi
   done
 fi
-mkdir -p "$DIR"/{pki,logs,pids,etcd,kwok-home}
+mkdir -p "$DIR"/{pki,logs,pids,etcd,node,webhook-certs}
 
 UP_OK=0
 on_exit() {
@@ -70,6 +87,12 @@ ETCD_PEER_PORT=$(free_port)
 APISERVER_PORT=$(free_port)
 KCM_PORT=$(free_port)
 SCHEDULER_PORT=$(free_port)
+WEBHOOK_HEALTH_PORT=$(free_port)
+NODE_PORT=$(free_port)
+AZURE_PORT=$(free_port)
+if [[ -n "$(ss -Htln "sport = :$WEBHOOK_PORT" 2>/dev/null)" ]]; then
+  die "port $WEBHOOK_PORT is taken: Azure's webhook serves there (another local cluster running? stop it with its down.sh)"
+fi
 APISERVER_URL="https://127.0.0.1:$APISERVER_PORT"
 
 # ---- certificates (kept across restarts of the same DIR) -----------------
@@ -103,7 +126,34 @@ sign admin "/O=system:masters/CN=kubernetes-admin" "$CLIENT_EXT"
 # --use-service-account-credentials=false); their own CN shows in audit/logs.
 sign controller-manager "/O=system:masters/CN=system:kube-controller-manager" "$CLIENT_EXT"
 sign scheduler "/O=system:masters/CN=system:kube-scheduler" "$CLIENT_EXT"
-sign kwok "/O=system:masters/CN=kwok-controller" "$CLIENT_EXT"
+# The node agent is a node, as a kubelet is: the Node authorizer lets it read
+# only its pods and what they reference, and request tokens only for them.
+sign node-client "/O=system:nodes/CN=system:node:$NODE_NAME" "$CLIENT_EXT"
+sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" "$CLIENT_EXT"
+# The webhook's identity; RBAC below grants what the chart's ClusterRole does.
+sign azure-wi-webhook "/CN=azure-wi-webhook-admin" "$CLIENT_EXT"
+SERVING_EXT="basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth"
+sign node-serving "/CN=$NODE_NAME" "$SERVING_EXT
+subjectAltName=IP:127.0.0.1,DNS:$NODE_NAME"
+# The chart's service name; the API server calls the webhook by URL here.
+sign webhook-serving "/CN=azure-wi-webhook-webhook-service" "$SERVING_EXT
+subjectAltName=IP:127.0.0.1,DNS:azure-wi-webhook-webhook-service.azure-workload-identity-system.svc"
+cp "$PKI/webhook-serving.crt" "$DIR/webhook-certs/tls.crt"
+cp "$PKI/webhook-serving.key" "$DIR/webhook-certs/tls.key"
+# The local Azure's own CA and server certificate.
+if [[ ! -s "$PKI/azure-ca.crt" ]]; then
+  ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/azure-ca.key"
+  ossl req -x509 -new -key "$PKI/azure-ca.key" -subj "/CN=local Azure root CA" -days 30 -sha256 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "$PKI/azure-ca.crt"
+  ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PKI/azure.key"
+  ossl req -new -key "$PKI/azure.key" -subj "/CN=127.0.0.1" -out "$PKI/azure.csr"
+  ossl x509 -req -in "$PKI/azure.csr" -CA "$PKI/azure-ca.crt" -CAkey "$PKI/azure-ca.key" -CAcreateserial \
+    -days 30 -sha256 -out "$PKI/azure.crt" -extfile <(printf '%s\n' "$SERVING_EXT" "subjectAltName=IP:127.0.0.1,DNS:localhost")
+  rm -f "$PKI/azure.csr"
+fi
 # Service account token signing key pair (RSA: tokens are RS256, like AKS).
 if [[ ! -s "$PKI/sa.key" ]]; then
   ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$PKI/sa.key"
@@ -139,7 +189,8 @@ EOF
 kubeconfig admin admin
 kubeconfig controller-manager controller-manager
 kubeconfig scheduler scheduler
-kubeconfig kwok kwok
+kubeconfig node node-client
+kubeconfig azure-wi-webhook azure-wi-webhook
 log "certificates and kubeconfigs ready"
 
 cat > "$DIR/env" <<EOF
@@ -156,6 +207,16 @@ export E2E_CLUSTER_DIR=$DIR
 export E2E_CLUSTER_BIN=$BIN
 export E2E_CA_FILE=$PKI/ca.crt
 export E2E_NODE_NAME=$NODE_NAME
+export E2E_NODE_PORT=$NODE_PORT
+export E2E_IMAGES=$DIR/images.json
+export E2E_AZURE_ADDR=127.0.0.1:$AZURE_PORT
+export E2E_AZURE_URL=https://127.0.0.1:$AZURE_PORT
+export E2E_AZURE_CA=$PKI/azure-ca.crt
+export E2E_AZURE_CERT=$PKI/azure.crt
+export E2E_AZURE_KEY=$PKI/azure.key
+export E2E_TENANT_ID=$AZURE_TENANT_ID
+export WEBHOOK_PORT=$WEBHOOK_PORT
+export WEBHOOK_HEALTH_PORT=$WEBHOOK_HEALTH_PORT
 EOF
 
 # start NAME CMD...: own session/process group, pid in DIR/pids/NAME.pid.
@@ -196,7 +257,10 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
   --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
   --client-ca-file="$PKI/ca.crt" \
-  --authorization-mode=RBAC \
+  --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
+  --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
+  --kubelet-certificate-authority="$PKI/ca.crt" \
+  --kubelet-preferred-address-types=InternalIP \
   --endpoint-reconciler-type=none \
   --service-cluster-ip-range=10.96.0.0/16 \
   --service-account-issuer="$SA_ISSUER" \
@@ -221,50 +285,96 @@ start kube-scheduler "$BIN/kube-scheduler" \
   --bind-address=127.0.0.1 --secure-port="$SCHEDULER_PORT" \
   --leader-elect=false --profiling=false
 
-# ---- kwok + the fake node --------------------------------------------------
-cat > "$DIR/kwok.yaml" <<EOF
-apiVersion: config.kwok.x-k8s.io/v1alpha1
-kind: KwokConfiguration
-options:
-  # Only nodes carrying this annotation (kwok-node-0): never real nodes.
-  manageNodesWithAnnotationSelector: kwok.x-k8s.io/node=fake
-  nodeLeaseDurationSeconds: 40
-  # kwok v0.8.0 does not default these when a KwokConfiguration is given.
-  cidr: 10.244.0.0/24
-  nodeLeaseParallelism: 4
-  podPlayStageParallelism: 4
-  nodePlayStageParallelism: 4
-  podsOnNodeSyncParallelism: 1
-  enablePodsOnNodeSyncListPager: true
-  enablePodsOnNodeSyncStreamWatch: false
-  enableDebuggingHandlers: false
-  enableProfilingHandler: false
-EOF
-KWOK_CONFIGS=(--config="$DIR/kwok.yaml")
-for f in "$HERE"/stages/*.yaml; do KWOK_CONFIGS+=(--config="$f"); done
-# HOME is DIR/kwok-home so that no ~/.kwok/kwok.yaml of the user is loaded.
-start kwok env HOME="$DIR/kwok-home" "$BIN/kwok" \
-  --kubeconfig="$DIR/kwok.kubeconfig" "${KWOK_CONFIGS[@]}"
-
-cat > "$DIR/node.yaml" <<EOF
-apiVersion: v1
-kind: Node
+# ---- Azure's workload identity webhook -------------------------------------
+# As its Helm chart (charts/workload-identity-webhook of v1.5.1) deploys it:
+# the ConfigMap's AZURE_TENANT_ID and AZURE_ENVIRONMENT, the container's
+# --log-level/--metrics-* args, the ClusterRole, and the
+# MutatingWebhookConfiguration with its rules, object selector and failure
+# policy. Differences, because nothing here runs in a pod: a process with
+# its own client certificate instead of a service account; certificates
+# made here (--disable-cert-rotation) instead of cert-controller's; the
+# API server calls it by URL instead of through its Service; metrics off.
+# AZURE_ENVIRONMENT=AzureStackCloud makes go-autorest read the cloud's
+# endpoints from AZURE_ENVIRONMENT_FILEPATH, as on Azure Stack Hub: that is
+# where the webhook's AZURE_AUTHORITY_HOST (activeDirectoryEndpoint) comes
+# from, unpatched.
+cat > "$DIR/azure-environment.json" <<JSON
+{
+  "name": "AzureStackCloud",
+  "activeDirectoryEndpoint": "https://127.0.0.1:$AZURE_PORT/",
+  "resourceManagerEndpoint": "https://127.0.0.1:$AZURE_PORT/",
+  "tokenAudience": "https://management.azure.com/"
+}
+JSON
+start azure-wi-webhook env KUBECONFIG="$DIR/azure-wi-webhook.kubeconfig" \
+  POD_NAMESPACE=azure-workload-identity-system \
+  AZURE_TENANT_ID="$AZURE_TENANT_ID" AZURE_ENVIRONMENT=AzureStackCloud \
+  AZURE_ENVIRONMENT_FILEPATH="$DIR/azure-environment.json" \
+  "$BIN/azure-wi-webhook" --log-level=info --metrics-addr=0 --metrics-backend=prometheus \
+  --webhook-cert-dir="$DIR/webhook-certs" --disable-cert-rotation \
+  --health-addr="127.0.0.1:$WEBHOOK_HEALTH_PORT"
+cat > "$DIR/azure-wi-webhook.yaml" <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
 metadata:
-  name: $NODE_NAME
-  annotations:
-    kwok.x-k8s.io/node: fake
-    node.alpha.kubernetes.io/ttl: "0"
-  labels:
-    type: kwok
-    kubernetes.io/hostname: $NODE_NAME
-    kubernetes.io/os: linux
-    kubernetes.io/arch: amd64
-    node-role.kubernetes.io/agent: ""
-status:
-  allocatable: {cpu: "32", memory: 256Gi, pods: "110", ephemeral-storage: 1Ti}
-  capacity: {cpu: "32", memory: 256Gi, pods: "110", ephemeral-storage: 1Ti}
-EOF
-"${KUBECTL[@]}" get node "$NODE_NAME" >/dev/null 2>&1 || "${KUBECTL[@]}" create -f "$DIR/node.yaml" >/dev/null
+  name: azure-wi-webhook-manager-role
+  labels: {azure-workload-identity.io/system: "true"}
+rules:
+- apiGroups: [""]
+  resources: [serviceaccounts]
+  verbs: [get, list, watch]
+- apiGroups: [admissionregistration.k8s.io]
+  resources: [mutatingwebhookconfigurations]
+  verbs: [get, list, update, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: azure-wi-webhook-manager-rolebinding
+  labels: {azure-workload-identity.io/system: "true"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: azure-wi-webhook-manager-role}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: azure-wi-webhook-admin}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata:
+  name: azure-wi-webhook-mutating-webhook-configuration
+  labels: {azure-workload-identity.io/system: "true"}
+webhooks:
+- name: mutation.azure-workload-identity.io
+  admissionReviewVersions: [v1, v1beta1]
+  clientConfig:
+    url: https://127.0.0.1:$WEBHOOK_PORT/mutate-v1-pod
+    caBundle: $(base64 -w0 < "$PKI/ca.crt")
+  failurePolicy: Fail
+  matchPolicy: Equivalent
+  namespaceSelector: {}
+  objectSelector:
+    matchLabels:
+      azure.workload.identity/use: "true"
+  reinvocationPolicy: IfNeeded
+  rules:
+  - apiGroups: [""]
+    apiVersions: [v1]
+    operations: [CREATE]
+    resources: [pods]
+  sideEffects: None
+YAML
+wait_for "azure-wi-webhook /readyz ok" curl -sf --max-time 2 "http://127.0.0.1:$WEBHOOK_HEALTH_PORT/readyz"
+"${KUBECTL[@]}" apply -f "$DIR/azure-wi-webhook.yaml" >/dev/null
+log "MutatingWebhookConfiguration applied"
+
+# ---- the node ----------------------------------------------------------------
+# The only node, so the scheduler places every pod here, as AKS places the
+# demo pod on any node of its pool: the program sets no node selector or
+# toleration, and neither does this cluster need one.
+[[ -f "$DIR/images.json" ]] || echo '[]' > "$DIR/images.json"
+start nodeagent "$BIN/nodeagent" \
+  --kubeconfig="$DIR/node.kubeconfig" --node-name="$NODE_NAME" --dir="$DIR/node" \
+  --images="$DIR/images.json" --trust="$PKI/azure-ca.crt" \
+  --listen="127.0.0.1:$NODE_PORT" --tls-cert="$PKI/node-serving.crt" --tls-key="$PKI/node-serving.key" \
+  --client-ca="$PKI/ca.crt"
 # Ready, and the node.kubernetes.io/not-ready taint (added on create by the
 # TaintNodesByCondition admission plugin) removed by the node lifecycle
 # controller, so pods can be scheduled.
@@ -277,4 +387,4 @@ wait_for "node $NODE_NAME Ready and untainted" node_ready
 wait_for "kube-controller-manager healthz" curl -skf --max-time 2 "https://127.0.0.1:$KCM_PORT/healthz"
 wait_for "kube-scheduler healthz" curl -skf --max-time 2 "https://127.0.0.1:$SCHEDULER_PORT/healthz"
 UP_OK=1
-log "control plane up: $APISERVER_URL (source $DIR/env)"
+log "cluster up: $APISERVER_URL (source $DIR/env)"
