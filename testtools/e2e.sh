@@ -24,7 +24,7 @@ phase "build the Kubernetes control plane and Azure's webhook"
 timed bash testtools/cluster/build.sh
 phase "build the node agent"
 # In this repository's module; Go's build cache makes a rebuild quick.
-timed go build -o "$E2E_CACHE/bin/nodeagent" ./testtools/nodeagent
+timed bash -c "cd testtools && go build -o \"$E2E_CACHE/bin/nodeagent\" ./nodeagent"
 
 CLUSTER_DIR=$(mktemp -d -t aks-openai-e2e-cluster-XXXX)
 cleanup() {

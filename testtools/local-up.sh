@@ -34,9 +34,9 @@ trap '((ok)) || { echo "local-up failed; stopping what started" >&2; bash testto
 step "build the tools (cached)"
 bash testtools/toolchain/build.sh
 bash testtools/cluster/build.sh
-go build -o "$BIN/nodeagent" ./testtools/nodeagent
-go build -o "$LOCAL/bin/pulumi-resource-azure-native" ./testtools/azurestandin
-go build -o "$LOCAL/bin/localazure" ./testtools/localazure
+(cd testtools && go build -o "$BIN/nodeagent" ./nodeagent)
+(cd testtools && go build -o "$LOCAL/bin/pulumi-resource-azure-native" ./azurestandin)
+(cd testtools && go build -o "$LOCAL/bin/localazure" ./localazure)
 
 step "start the cluster"
 SA_ISSUER="$ISSUER" bash testtools/cluster/up.sh "$LOCAL/cluster"

@@ -22,7 +22,7 @@
 #   E2E_CACHE  where build.sh put the binaries (default ~/.cache/aks-openai-e2e)
 #   UP_TIMEOUT seconds to wait for each readiness step (default 60)
 # Binaries come from build.sh (run first; it is a no-op when up to date), the
-# node agent from `go build ./testtools/nodeagent` into the same folder.
+# node agent from `go build ./nodeagent` (in testtools/) into the same folder.
 set -euo pipefail
 
 [[ $# -eq 1 ]] || { echo "usage: $0 DIR" >&2; exit 2; }
