@@ -115,16 +115,19 @@ const (
 	rbacPropagation = 10 * time.Second
 )
 
-// checkDemoRetriedPropagation: the demo pod in ns retried exactly the two
-// failures that heal by waiting, then succeeded.
-func checkDemoRetriedPropagation(t *testing.T, ns string) {
+// Lines of the demo's log when it retried a propagation failure.
+const (
+	retriedCredential = "retry: Microsoft Entra ID answered AADSTS70021; a new federated identity credential may still be propagating (attempt 1"
+	retriedRole       = "retry: Azure OpenAI returned 401 PermissionDenied; a new role assignment may still be propagating"
+)
+
+// checkDemoRetried: the demo pod in ns logged these retries, then
+// succeeded.
+func checkDemoRetried(t *testing.T, ns string, retries ...string) {
 	t.Helper()
 	pods := demoPods(t, ns)
 	if len(pods) == 0 {
 		t.Fatalf("no demo pod in %s", ns)
 	}
-	contains(t, "the demo's retries", podLog(t, pods[0]),
-		"retry: Microsoft Entra ID answered AADSTS70021; a new federated identity credential may still be propagating (attempt 1",
-		"retry: Azure OpenAI returned 401 PermissionDenied; a new role assignment may still be propagating",
-		demoSucceeded)
+	contains(t, "the demo's retries", podLog(t, pods[0]), append(retries, demoSucceeded)...)
 }

@@ -81,7 +81,7 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	// The program's own federated credential and role: the stand-in only
 	// issues a token and answers through them.
 	checkDemoRan(t, w, "sc-demo", clientID)
-	checkDemoRetriedPropagation(t, "sc-demo")
+	checkDemoRetried(t, "sc-demo", retriedCredential, retriedRole)
 
 	t.Run("switch to Service Connector and back", func(t *testing.T) {
 		if err := st.SetConfig(ctxFor(t, configTimeout), project+":connectionMode", configValue("serviceConnector")); err != nil {
