@@ -57,7 +57,7 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 			name:      "failing demo pod: role not yet effective",
 			rbacDelay: time.Hour,
 			config:    map[string]string{"namespace": "e2e-rbac", "demoDeadlineSeconds": "60"},
-			wants:     []string{"BackoffLimitExceeded", "error: Azure OpenAI returned 403 Forbidden", "lacks the required data action"},
+			wants:     []string{"BackoffLimitExceeded", "error: Azure OpenAI returned 401 PermissionDenied", "lacks the required data action"},
 			within:    3 * time.Minute,
 		},
 		{
