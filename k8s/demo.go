@@ -58,8 +58,9 @@ func NewDemo(ctx *pulumi.Context, name string, args DemoArgs, opts ...pulumi.Res
 		return nil, err
 	}
 	deadline := int(args.Deadline.Seconds())
-	// Two pod attempts fit in the deadline; each retries 401/403 for half
-	// of it less a margin, since a new role assignment takes minutes.
+	// Two pod attempts fit in the deadline; each retries the propagation
+	// failures for half of it less a margin, since a new federated
+	// credential and role assignment take minutes to apply.
 	retry := (deadline - 60) / 2
 	job, err := batchv1.NewJob(ctx, name, &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{
