@@ -26,7 +26,7 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	// and role still propagate: the demo pod must wait them out.
 	// Service Connector made both when the link was created, 6 s before its
 	// objects appear, so the delays here are longer than in direct mode.
-	w := newWorldPropagating(t, "", ficPropagation+10*time.Second, rbacPropagation+10*time.Second)
+	w := newWorldPropagating(t, "", ficPropagation+6*time.Second, rbacPropagation+6*time.Second)
 	// Azure is slow to create some things; so is the stand-in here. The
 	// link's create and Service Connector's work in the cluster each take
 	// more than half of connectorWaitSeconds: the wait must measure only
@@ -98,8 +98,8 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	// pod, the node ran it, Entra (the stand-in) took its token.
 	checkDemoRan(t, w, "default", clientID)
 	// The pod's backoff decides whether it is still retrying when the role
-	// lands, so only the credential's retry is certain here; prod checks
-	// both.
+	// lands, so only the credential's retry is certain (the demo's unit
+	// tests pin the role's).
 	checkDemoRetried(t, "default", retriedCredential)
 
 	gone := destroy(t, st)

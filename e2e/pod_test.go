@@ -111,15 +111,12 @@ func checkDemoRan(t *testing.T, w *world, ns, clientID string) {
 // Azure's are minutes; these keep the order (credential first, then the
 // role) at a test's scale.
 const (
-	ficPropagation  = 6 * time.Second
-	rbacPropagation = 10 * time.Second
+	ficPropagation  = 10 * time.Second
+	rbacPropagation = 12 * time.Second
 )
 
-// Lines of the demo's log when it retried a propagation failure.
-const (
-	retriedCredential = "retry: Microsoft Entra ID answered AADSTS70021; a new federated identity credential may still be propagating (attempt 1"
-	retriedRole       = "retry: Azure OpenAI returned 401 PermissionDenied; a new role assignment may still be propagating"
-)
+// The demo's log line when it retried a credential still propagating.
+const retriedCredential = "retry: Microsoft Entra ID answered AADSTS70021; a new federated identity credential may still be propagating (attempt 1"
 
 // checkDemoRetried: the demo pod in ns logged these retries, then
 // succeeded.

@@ -81,7 +81,10 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	// The program's own federated credential and role: the stand-in only
 	// issues a token and answers through them.
 	checkDemoRan(t, w, "sc-demo", clientID)
-	checkDemoRetried(t, "sc-demo", retriedCredential, retriedRole)
+	// Whether the pod still retries when the role lands depends on its
+	// backoff, so only the credential's retry is certain (the demo's unit
+	// tests pin the role's).
+	checkDemoRetried(t, "sc-demo", retriedCredential)
 
 	t.Run("switch to Service Connector and back", func(t *testing.T) {
 		if err := st.SetConfig(ctxFor(t, configTimeout), project+":connectionMode", configValue("serviceConnector")); err != nil {
