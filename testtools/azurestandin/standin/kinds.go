@@ -228,6 +228,9 @@ func init() {
 			if sku := gets(c.in, "sku.name"); !slices.Contains(deploymentSkus, sku) {
 				return armErr(400, "InvalidResourceProperties", "The specified SKU '%s' for model deployment '%s' is not supported in this region '%s'.", sku, c.name, c.p.location)
 			}
+			if err := c.p.deploymentOffered(c); err != nil {
+				return err
+			}
 			setv(c.out, "properties.provisioningState", str("Succeeded"))
 			setv(c.out, "properties.capabilities", resource.NewObjectProperty(resource.PropertyMap{"chatCompletion": str("true")}))
 			c.out["etag"] = str(`"` + newGUID() + `"`)

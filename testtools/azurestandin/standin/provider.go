@@ -485,7 +485,7 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 		props, err := marshal(previewOutputs(k, token, in, old), withUnknowns)
 		return "", props, err
 	}
-	end, err := p.beginFICWrite(k, in)
+	end, err := p.beginWrite(k, in)
 	if err != nil {
 		return "", nil, err
 	}
@@ -655,7 +655,7 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (_ *e
 			return nil
 		})
 		if stored != nil {
-			end, err := p.beginFICWrite(k, fromState(stored.Inputs))
+			end, err := p.beginWrite(k, fromState(stored.Inputs))
 			if err != nil {
 				return nil, err
 			}

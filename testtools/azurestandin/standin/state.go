@@ -76,6 +76,9 @@ type State struct {
 	// FICWrites holds, per identity (lowercased id), until when a write
 	// of its federated credentials is in flight, in any plugin process.
 	FICWrites map[string]time.Time `json:"ficWrites"`
+	// AccountWrites holds, per OpenAI account (lowercased id), until when
+	// a write of it or of one of its deployments is in flight.
+	AccountWrites map[string]time.Time `json:"accountWrites"`
 }
 
 // Get returns the object with this ARM id, or nil.
@@ -219,6 +222,9 @@ func (st Store) read() (*State, error) {
 	}
 	if s.FICWrites == nil {
 		s.FICWrites = map[string]time.Time{}
+	}
+	if s.AccountWrites == nil {
+		s.AccountWrites = map[string]time.Time{}
 	}
 	return s, nil
 }

@@ -1,0 +1,380 @@
+package standin
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The subscription's catalog: what each region offers (Cognitive Services
+// models with their lifecycle, quotas, AKS versions, VM sizes) and which
+// resource providers are registered. One file, catalog.json, feeds both
+// the stand-in's ARM rules (a deployment's model, SKU and quota) and the
+// ARM reads it serves (package arm), in the REST specs' response shapes.
+
+// Knobs of the catalog; see README.md.
+const (
+	// EnvCatalog is a catalog file that replaces the built-in one.
+	EnvCatalog = "AZURE_STANDIN_CATALOG"
+	// EnvUnregisteredProviders lists namespaces (comma-separated) that are
+	// not registered in the subscription.
+	EnvUnregisteredProviders = "AZURE_STANDIN_UNREGISTERED_PROVIDERS"
+	// EnvForbiddenReads lists ARM reads (comma-separated: locations,
+	// models, usages, kubernetesVersions, skus, providers, resources,
+	// deployments) the caller may not perform: 403 AuthorizationFailed.
+	EnvForbiddenReads = "AZURE_STANDIN_FORBIDDEN_READS"
+)
+
+//go:embed catalog.json
+var builtinCatalog []byte
+
+// Catalog is the subscription's offer, region by region.
+type Catalog struct {
+	Locations []Location         `json:"locations"`
+	Providers []ProviderRegistration        `json:"providers"`
+	Regions   map[string]*Region `json:"regions"`
+}
+
+// Location is one entry of GET /subscriptions/{s}/locations.
+type Location struct {
+	Name                string `json:"name"`
+	DisplayName         string `json:"displayName"`
+	RegionalDisplayName string `json:"regionalDisplayName,omitempty"`
+}
+
+// ProviderRegistration is a resource provider's registration (GET
+// /subscriptions/{s}/providers/{namespace}); the underscore keeps the name
+// apart from the plugin's Provider.
+type ProviderRegistration struct {
+	Namespace         string `json:"namespace"`
+	RegistrationState string `json:"registrationState"`
+}
+
+// Region is what one region offers.
+type Region struct {
+	// Models as Microsoft.CognitiveServices/locations/{l}/models lists them.
+	Models []CatalogModel `json:"models"`
+	// Usages as Microsoft.CognitiveServices/locations/{l}/usages lists
+	// them; currentValue is what other deployments (outside the stand-in's
+	// state) use, to which the state's deployments are added.
+	Usages []Usage `json:"usages"`
+	// KubernetesVersions as Microsoft.ContainerService/locations/{l}/kubernetesVersions.
+	KubernetesVersions []json.RawMessage `json:"kubernetesVersions"`
+	// VMSkus as Microsoft.Compute/skus filtered to the region.
+	VMSkus []VMSku `json:"vmSkus"`
+}
+
+// CatalogModel is one entry of the models list (spec: Model).
+type CatalogModel struct {
+	Kind    string       `json:"kind"`
+	SkuName string       `json:"skuName"`
+	Model   AccountModel `json:"model"`
+}
+
+// AccountModel is the spec's AccountModel, the fields the stand-in uses.
+type AccountModel struct {
+	Format           string            `json:"format"`
+	Name             string            `json:"name"`
+	Version          string            `json:"version"`
+	LifecycleStatus  string            `json:"lifecycleStatus,omitempty"`
+	IsDefaultVersion bool              `json:"isDefaultVersion,omitempty"`
+	MaxCapacity      int               `json:"maxCapacity,omitempty"`
+	Capabilities     map[string]string `json:"capabilities,omitempty"`
+	Deprecation      *Deprecation      `json:"deprecation,omitempty"`
+	Skus             []ModelSku        `json:"skus"`
+}
+
+// Deprecation is the spec's ModelDeprecationInfo: when fine-tuning and
+// inference of the model end.
+type Deprecation struct {
+	FineTune  string `json:"fineTune,omitempty"`
+	Inference string `json:"inference,omitempty"`
+}
+
+// ModelSku is the spec's ModelSku.
+type ModelSku struct {
+	Name            string          `json:"name"`
+	UsageName       string          `json:"usageName"`
+	DeprecationDate string          `json:"deprecationDate,omitempty"`
+	Capacity        CapacityRange   `json:"capacity"`
+	RateLimits      json.RawMessage `json:"rateLimits,omitempty"`
+}
+
+// CapacityRange is the spec's CapacityConfig.
+type CapacityRange struct {
+	Minimum int `json:"minimum"`
+	Maximum int `json:"maximum"`
+	Step    int `json:"step,omitempty"`
+	Default int `json:"default,omitempty"`
+}
+
+// Usage is the spec's Usage.
+type Usage struct {
+	Name         UsageName `json:"name"`
+	CurrentValue int       `json:"currentValue"`
+	Limit        int       `json:"limit"`
+	Unit         string    `json:"unit"`
+}
+
+// UsageName is the spec's MetricName.
+type UsageName struct {
+	Value          string `json:"value"`
+	LocalizedValue string `json:"localizedValue"`
+}
+
+// VMSku is the Compute spec's ResourceSku, the fields the stand-in uses.
+type VMSku struct {
+	ResourceType string            `json:"resourceType"`
+	Name         string            `json:"name"`
+	Tier         string            `json:"tier,omitempty"`
+	Size         string            `json:"size,omitempty"`
+	Family       string            `json:"family,omitempty"`
+	Locations    []string          `json:"locations"`
+	LocationInfo []json.RawMessage `json:"locationInfo,omitempty"`
+	Capabilities []json.RawMessage `json:"capabilities,omitempty"`
+	Restrictions []SkuRestriction  `json:"restrictions"`
+}
+
+// SkuRestriction is the spec's ResourceSkuRestrictions.
+type SkuRestriction struct {
+	Type            string         `json:"type"`
+	Values          []string       `json:"values"`
+	RestrictionInfo map[string]any `json:"restrictionInfo,omitempty"`
+	ReasonCode      string         `json:"reasonCode"`
+}
+
+// LoadCatalog reads AZURE_STANDIN_CATALOG, else the built-in catalog, and
+// applies AZURE_STANDIN_UNREGISTERED_PROVIDERS.
+func LoadCatalog(getenv func(string) string) (*Catalog, error) {
+	data := builtinCatalog
+	if path := getenv(EnvCatalog); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", EnvCatalog, err)
+		}
+		data = b
+	}
+	c := &Catalog{}
+	if err := json.Unmarshal(data, c); err != nil {
+		return nil, fmt.Errorf("the stand-in's catalog: %w", err)
+	}
+	for _, ns := range List(getenv(EnvUnregisteredProviders)) {
+		found := false
+		for i := range c.Providers {
+			if strings.EqualFold(c.Providers[i].Namespace, ns) {
+				c.Providers[i].RegistrationState = "NotRegistered"
+				found = true
+			}
+		}
+		if !found {
+			c.Providers = append(c.Providers, ProviderRegistration{Namespace: ns, RegistrationState: "NotRegistered"})
+		}
+	}
+	return c, nil
+}
+
+// BuiltinCatalog is a copy of the built-in catalog, for tests that write
+// an override.
+func BuiltinCatalog() *Catalog {
+	c := &Catalog{}
+	if err := json.Unmarshal(builtinCatalog, c); err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// List splits a comma-separated knob.
+func List(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Registered tells a namespace's registration state ("NotRegistered" for
+// one the catalog does not list, as ARM answers for an unknown one).
+func (c *Catalog) Registered(ns string) string {
+	for _, p := range c.Providers {
+		if strings.EqualFold(p.Namespace, ns) {
+			return p.RegistrationState
+		}
+	}
+	return "NotRegistered"
+}
+
+// Region returns a region's offer (nil when the catalog has none).
+func (c *Catalog) Region(loc string) *Region {
+	return c.Regions[strings.ToLower(strings.ReplaceAll(loc, " ", ""))]
+}
+
+// Model finds a model by format, name and version.
+func (r *Region) Model(format, name, version string) *AccountModel {
+	if r == nil {
+		return nil
+	}
+	for i := range r.Models {
+		m := &r.Models[i].Model
+		if strings.EqualFold(m.Format, format) && m.Name == name && m.Version == version {
+			return m
+		}
+	}
+	return nil
+}
+
+// Sku finds one of the model's SKUs by name.
+func (m *AccountModel) Sku(name string) *ModelSku {
+	for i := range m.Skus {
+		if strings.EqualFold(m.Skus[i].Name, name) {
+			return &m.Skus[i]
+		}
+	}
+	return nil
+}
+
+// Closed tells whether a model's SKU is closed to new deployments at now,
+// and why: a Deprecating or Deprecated lifecycle, or a past inference or
+// SKU deprecation date.
+func (m *AccountModel) Closed(sku *ModelSku, now time.Time) (string, bool) {
+	if m.LifecycleStatus == "Deprecating" || m.LifecycleStatus == "Deprecated" {
+		return "its lifecycle status is " + m.LifecycleStatus, true
+	}
+	if m.Deprecation != nil {
+		if t, err := time.Parse(time.RFC3339, m.Deprecation.Inference); err == nil && !now.Before(t) {
+			return "it was retired on " + t.Format("2006-01-02"), true
+		}
+	}
+	if sku != nil {
+		if t, err := time.Parse(time.RFC3339, sku.DeprecationDate); err == nil && !now.Before(t) {
+			return "its " + sku.Name + " SKU was deprecated on " + t.Format("2006-01-02"), true
+		}
+	}
+	return "", false
+}
+
+// Usage finds a usage by name.
+func (r *Region) Usage(name string) *Usage {
+	if r == nil {
+		return nil
+	}
+	for i := range r.Usages {
+		if strings.EqualFold(r.Usages[i].Name.Value, name) {
+			return &r.Usages[i]
+		}
+	}
+	return nil
+}
+
+// DeploymentUsage is what the state's deployments use of a usage in a
+// region: the sum of their capacities, skipping the deployment except.
+func DeploymentUsage(s *State, c *Catalog, loc, usageName, except string) int {
+	total := 0
+	for _, d := range s.Find("Deployment", nil) {
+		if strings.EqualFold(d.ID, except) {
+			continue
+		}
+		acct := s.Get(d.ID[:strings.LastIndex(strings.ToLower(d.ID), "/deployments/")])
+		if acct == nil || !strings.EqualFold(acct.Input("location"), loc) {
+			continue
+		}
+		m := c.Region(loc).Model(d.Input("properties.model.format"), d.Input("properties.model.name"), d.Input("properties.model.version"))
+		if m == nil {
+			continue
+		}
+		sku := m.Sku(d.Input("sku.name"))
+		if sku == nil || !strings.EqualFold(sku.UsageName, usageName) {
+			continue
+		}
+		total += capacityOf(d.Inputs)
+	}
+	return total
+}
+
+// capacityOf reads sku.capacity from stored inputs (JSON numbers).
+func capacityOf(in map[string]any) int {
+	sku, _ := in["sku"].(map[string]any)
+	switch v := sku["capacity"].(type) {
+	case float64:
+		return int(v)
+	case int:
+		return v
+	}
+	return 0
+}
+
+// Offered lists a region's models as "name version (SKU, SKU)" lines.
+func (r *Region) Offered(format string) []string {
+	if r == nil {
+		return nil
+	}
+	var out []string
+	for _, e := range r.Models {
+		if !strings.EqualFold(e.Model.Format, format) {
+			continue
+		}
+		var skus []string
+		for _, s := range e.Model.Skus {
+			skus = append(skus, s.Name)
+		}
+		out = append(out, fmt.Sprintf("%s %s (%s)", e.Model.Name, e.Model.Version, strings.Join(skus, ", ")))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// catalog is the catalog under the provider's knobs.
+func (p *Provider) catalog() (*Catalog, error) {
+	return LoadCatalog(p.env)
+}
+
+// deploymentOffered applies the catalog to a deployment's PUT: the model
+// and version must be offered in the account's region, open to new
+// deployments (a new deployment or a model change), with the SKU, and the
+// capacity must fit the remaining quota (the deployment's own current
+// capacity counts as available).
+func (p *Provider) deploymentOffered(c *op) error {
+	cat, err := p.catalog()
+	if err != nil {
+		return err
+	}
+	acctID, _ := c.k.parent(c.in)
+	acct := c.st.Get(acctID)
+	if acct == nil {
+		return nil
+	}
+	loc := acct.Input("location")
+	format, name, version := gets(c.in, "properties.model.format"), gets(c.in, "properties.model.name"), gets(c.in, "properties.model.version")
+	skuName := gets(c.in, "sku.name")
+	m := cat.Region(loc).Model(format, name, version)
+	if m == nil {
+		return armErr(400, "DeploymentModelNotSupported", "The model 'Format: %s, Name: %s, Version: %s, Source: ' of account deployment is not supported.", format, name, version)
+	}
+	sku := m.Sku(skuName)
+	if sku == nil {
+		return armErr(400, "InvalidResourceProperties", "The specified SKU '%s' of account deployment is not supported by the model '%s' version: '%s'.", skuName, name, version)
+	}
+	sameModel := c.old != nil && c.old.Input("properties.model.name") == name && c.old.Input("properties.model.version") == version
+	if why, closed := m.Closed(sku, p.now()); closed && !sameModel {
+		return armErr(400, "ServiceModelDeprecating", "The model 'Format:%s,Name:%s,Version:%s' is in deprecating state and cannot be used for new deployments (%s).", format, name, version, why)
+	}
+	capacity := 0
+	if v, ok := getv(c.in, "sku.capacity").V.(float64); ok {
+		capacity = int(v)
+	}
+	u := cat.Region(loc).Usage(sku.UsageName)
+	if u == nil {
+		return nil
+	}
+	used := u.CurrentValue + DeploymentUsage(c.st, cat, loc, sku.UsageName, c.id)
+	if available := u.Limit - used; capacity > available {
+		return armErr(400, "InsufficientQuota", "This operation require %d new capacity in quota %s, which is bigger than the current available capacity %d. The current quota usage is %d and the quota limit is %d for quota %s.",
+			capacity, u.Name.LocalizedValue, max(available, 0), used, u.Limit, u.Name.LocalizedValue)
+	}
+	return nil
+}
