@@ -33,6 +33,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"aks-openai-workload-identity/testtools/azurestandin/arm"
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
@@ -68,6 +69,10 @@ type Config struct {
 	Log string
 	// Now is the clock (time.Now by default).
 	Now func() time.Time
+	// Getenv reads the ARM API's catalog knobs (AZURE_STANDIN_CATALOG,
+	// AZURE_STANDIN_UNREGISTERED_PROVIDERS, AZURE_STANDIN_FORBIDDEN_READS);
+	// nil reads none.
+	Getenv func(string) string
 }
 
 // Server is a running data plane.
@@ -107,6 +112,7 @@ func Start(stateDir, kubeAPIServerURL, kubeCAFile string) (*Server, error) {
 	cfg := Config{
 		StateDir: stateDir, KubeAPIServerURL: kubeAPIServerURL, KubeCAFile: kubeCAFile,
 		Kubeconfig: os.Getenv(standin.EnvKubeconfig), Log: os.Getenv(standin.EnvLog),
+		Getenv: os.Getenv,
 	}
 	for name, dst := range map[string]*time.Duration{EnvRBACDelay: &cfg.RBACDelay, EnvFICDelay: &cfg.FICDelay} {
 		if v := os.Getenv(name); v != "" {
@@ -155,7 +161,17 @@ func StartConfig(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST /{tenant}/oauth2/v2.0/token", s.token)
 	mux.HandleFunc("POST /{subdomain}/openai/v1/chat/completions", s.chat)
 	mux.HandleFunc("POST /{subdomain}/openai/deployments/{deployment}/chat/completions", s.chat)
-	s.srv = &http.Server{Handler: s.logged(mux), ReadHeaderTimeout: 10 * time.Second}
+	// Azure Resource Manager's reads, for a preflight (ARM endpoint = URL),
+	// under /subscriptions/, which no tenant or account is named.
+	armAPI := &arm.Handler{Store: s.store, Getenv: cfg.Getenv}
+	root := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/subscriptions/") {
+			armAPI.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+	s.srv = &http.Server{Handler: s.logged(root), ReadHeaderTimeout: 10 * time.Second}
 	go s.srv.Serve(ln) //nolint:errcheck
 	return s, nil
 }

@@ -29,6 +29,10 @@ const (
 	EnvForbiddenReads = "AZURE_STANDIN_FORBIDDEN_READS"
 )
 
+// ARMTokenPrefix starts the ARM tokens getClientToken issues; the stand-in's
+// ARM API (package arm) accepts a bearer token only with it.
+const ARMTokenPrefix = "standin-arm-token."
+
 //go:embed catalog.json
 var builtinCatalog []byte
 

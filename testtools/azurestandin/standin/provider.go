@@ -711,6 +711,13 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 			"subscriptionId": str(SubscriptionID), "tenantId": str(TenantID),
 			"clientId": str(ClientID), "objectId": str(ObjectID),
 		}
+	case "azure-native:authorization:getClientToken":
+		// A token for ARM (the default endpoint) or the endpoint asked for,
+		// as the provider's credential would get it.
+		if err = p.fault("getClientToken", "invoke"); err != nil {
+			return nil, err
+		}
+		ret = resource.PropertyMap{"token": str(ARMTokenPrefix + SubscriptionID + "." + newGUID())}
 	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice:listManagedClusterAdminCredentials":
 		if ret, err = p.credentials(tok, args); err != nil {
 			return nil, err

@@ -437,6 +437,13 @@ func TestInvokes(t *testing.T) {
 	if gets(ret, "subscriptionId") != SubscriptionID || gets(ret, "tenantId") != TenantID || gets(ret, "objectId") != ObjectID || gets(ret, "clientId") != ClientID {
 		t.Errorf("client config %v", ret)
 	}
+	tok, err := h.p.Invoke(context.Background(), &pulumirpc.InvokeRequest{Tok: "azure-native:authorization:getClientToken", Args: toStruct(t, map[string]any{"endpoint": "https://management.azure.com/"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token := gets(fromStruct(t, tok.GetReturn()), "token"); !strings.HasPrefix(token, ARMTokenPrefix) {
+		t.Errorf("client token %q", token)
+	}
 	creds := func(rg, name string) (*pulumirpc.InvokeResponse, error) {
 		return h.p.Invoke(context.Background(), &pulumirpc.InvokeRequest{Tok: "azure-native:containerservice:listManagedClusterUserCredentials",
 			Args: toStruct(t, map[string]any{"resourceGroupName": rg, "resourceName": name})})
