@@ -223,7 +223,10 @@ func (c *checker) ownCapacity(usageName string) (int, error) {
 			continue
 		}
 		var d struct {
-			Sku        struct{ Name string; Capacity int }
+			Sku struct {
+				Name     string
+				Capacity int
+			}
 			Properties struct {
 				Model struct{ Format, Name, Version string }
 			}

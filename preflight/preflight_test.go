@@ -45,7 +45,7 @@ func newFake(t *testing.T) *fake {
 func devConfig() *config.Config {
 	return &config.Config{
 		Location: "eastus2", NodeVMSize: "Standard_D2s_v5", NodeCount: 1,
-		Model: config.Model{Name: "gpt-5.4-mini", Version: "2026-03-17", Format: "OpenAI", DeploymentName: "gpt-5.4-mini", SkuName: "GlobalStandard", Capacity: 10},
+		Model:          config.Model{Name: "gpt-5.4-mini", Version: "2026-03-17", Format: "OpenAI", DeploymentName: "gpt-5.4-mini", SkuName: "GlobalStandard", Capacity: 10},
 		ConnectionMode: config.ModeServiceConnector,
 	}
 }

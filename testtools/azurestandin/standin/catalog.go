@@ -38,9 +38,9 @@ var builtinCatalog []byte
 
 // Catalog is the subscription's offer, region by region.
 type Catalog struct {
-	Locations []Location         `json:"locations"`
-	Providers []ProviderRegistration        `json:"providers"`
-	Regions   map[string]*Region `json:"regions"`
+	Locations []Location             `json:"locations"`
+	Providers []ProviderRegistration `json:"providers"`
+	Regions   map[string]*Region     `json:"regions"`
 }
 
 // Location is one entry of GET /subscriptions/{s}/locations.
