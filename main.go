@@ -4,6 +4,7 @@
 package main
 
 import (
+	"net/http"
 	"time"
 
 	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
@@ -24,6 +25,9 @@ type options struct {
 	appDir string
 	// waitForObjects waits for Service Connector's objects in the cluster.
 	waitForObjects k8s.ObjectWait
+	// armClient makes the preflight's ARM reads; nil is Go's default
+	// client (trust from the system, or SSL_CERT_FILE).
+	armClient *http.Client
 }
 
 func main() {
@@ -57,6 +61,11 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		Location: pulumi.String(cfg.Location),
 	}, pulumi.Version(azureNativeVersion))
 	if err != nil {
+		return nil, err
+	}
+	// Before any Azure resource: what the config asks for must exist and
+	// be open to the subscription, or the run fails in seconds.
+	if err := runPreflight(ctx, cfg, azure, opts.armClient); err != nil {
 		return nil, err
 	}
 	inAzure := pulumi.Providers(azure)

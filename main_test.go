@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -13,8 +14,20 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"aks-openai-workload-identity/k8s"
+	"aks-openai-workload-identity/testtools/azurestandin/arm"
+	"aks-openai-workload-identity/testtools/azurestandin/standin"
 	"aks-openai-workload-identity/testtools/mocks"
 )
+
+// fakeARM is the stand-in's ARM read API with its built-in catalog, on a
+// TLS server shared by the tests.
+var fakeARM = sync.OnceValue(func() *httptest.Server {
+	dir, err := os.MkdirTemp("", "fake-arm-")
+	if err != nil {
+		panic(err)
+	}
+	return httptest.NewTLSServer(&arm.Handler{Store: standin.Store{Dir: dir}})
+})
 
 // stackConfig is what `pulumi up` hands the program for a stack: the
 // defaults of Pulumi.yaml's config block, overlaid by Pulumi.<stack>.yaml.
@@ -103,7 +116,12 @@ func (r *run) program(t *testing.T, m *mocks.Mocks, cfg map[string]string) error
 		defer r.mu.Unlock()
 		r.waits = append(r.waits, w)
 		return nil
-	}}
+	}, armClient: fakeARM().Client()}
+	// The preflight reads the stand-in's ARM API, unless the test points
+	// it elsewhere.
+	if cfg["armEndpoint"] == "https://management.azure.com" {
+		cfg["armEndpoint"] = fakeARM().URL
+	}
 	err := mocks.Run(m, cfg, func(ctx *pulumi.Context) error {
 		out, err := deploy(ctx, opts)
 		if err != nil {
@@ -355,3 +373,44 @@ func TestProductionRefusesAnonymousPull(t *testing.T) {
 }
 
 type resourceInputs = resource.PropertyMap
+
+// The preflight runs with the explicit provider's credentials before any
+// Azure resource is declared, and its problems stop the run there.
+func TestPreflightRunsBeforeAnyAzureResource(t *testing.T) {
+	m := &mocks.Mocks{}
+	cfg := stackConfig(t, "dev")
+	cfg["location"], cfg["kubernetesVersion"] = "nowhere", "1.29"
+	_, err := runProgram(t, m, cfg)
+	if err == nil || !strings.Contains(err.Error(), "config "+mocks.Project+`:location: "nowhere" is not a region of subscription `+mocks.SubscriptionID) {
+		t.Fatalf("got %v", err)
+	}
+	for _, r := range m.Registrations() {
+		if r.Type != "pulumi:providers:azure-native" && r.Type != "pulumi:pulumi:Stack" {
+			t.Errorf("%s %s declared before the preflight passed", r.Type, r.Name)
+		}
+	}
+	var tokens []mocks.Call
+	for _, c := range m.Calls() {
+		if c.Token == "azure-native:authorization:getClientToken" {
+			tokens = append(tokens, c)
+		}
+	}
+	if len(tokens) != 1 || !strings.Contains(tokens[0].Provider, "pulumi:providers:azure-native::azure::") {
+		t.Errorf("getClientToken calls %+v, want one on the explicit provider", tokens)
+	}
+
+	// preflight false: no token, no reads, resources declared.
+	m = &mocks.Mocks{}
+	cfg["preflight"] = "false"
+	if _, err := runProgram(t, m, cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range m.Calls() {
+		if c.Token == "azure-native:authorization:getClientToken" {
+			t.Errorf("preflight off still asked for a token")
+		}
+	}
+	if len(m.Registrations()) < 10 {
+		t.Errorf("only %d registrations with preflight off", len(m.Registrations()))
+	}
+}

@@ -53,6 +53,14 @@ type Config struct {
 	RegistryPull string
 	// Production marks a stack that must not use the tutorial's shortcuts.
 	Production bool
+
+	// Preflight turns on the checks against Azure before any change
+	// (package preflight); off for air-gapped runs.
+	Preflight bool
+	// ARMEndpoint is Azure Resource Manager's base URL, where the
+	// preflight reads: the public cloud's, a sovereign cloud's, or Azure
+	// Stack's.
+	ARMEndpoint string
 }
 
 // Connection modes and registry pull paths.
@@ -75,15 +83,16 @@ type Model struct {
 }
 
 // Load reads the project's config namespace and validates it. All problems
-// are reported at once, one line each, so a user fixes them in one pass.
+// are reported at once, one line each, so a user fixes them in one pass,
+// and each in the same form: key with the project, value, what is allowed.
 func Load(ctx *pulumi.Context) (*Config, error) {
-	r := reader{cfg: pconfig.New(ctx, "")}
+	r := reader{cfg: pconfig.New(ctx, ""), v: validator{project: ctx.Project(), skip: map[string]bool{}}}
 	c := &Config{
 		Location:          r.str("location"),
 		NamePrefix:        r.str("namePrefix"),
 		NodeCount:         r.integer("nodeCount"),
 		NodeVMSize:        r.str("nodeVmSize"),
-		KubernetesVersion: r.optional("kubernetesVersion"),
+		KubernetesVersion: r.str("kubernetesVersion"),
 		Model: Model{
 			Name:           r.str("modelName"),
 			Version:        r.str("modelVersion"),
@@ -95,61 +104,51 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 		Namespace:            r.str("namespace"),
 		ConnectionName:       r.str("connectionName"),
 		ClientType:           r.str("clientType"),
-		ServiceAccountName:   r.optional("serviceAccountName"),
-		SecretName:           r.optional("secretName"),
+		ServiceAccountName:   r.str("serviceAccountName"),
+		SecretName:           r.str("secretName"),
 		ConnectorWaitSeconds: r.integer("connectorWaitSeconds"),
 		DemoDeadlineSeconds:  r.integer("demoDeadlineSeconds"),
 		ConnectionMode:       r.str("connectionMode"),
 		RegistryPull:         r.str("registryPull"),
 		Production:           r.boolean("production"),
+		Preflight:            r.boolean("preflight"),
+		ARMEndpoint:          r.str("armEndpoint"),
 	}
-	if len(r.errs) > 0 {
-		return nil, errors.Join(r.errs...)
-	}
-	if err := c.Validate(ctx.Project()); err != nil {
-		return nil, err
-	}
-	return c, nil
+	// The values that did not parse are reported once, by the reader.
+	c.validate(&r.v)
+	return c, errors.Join(r.v.errs...)
 }
 
-// reader collects read errors so Load reports every missing key together.
+// reader reads raw values; a value of the wrong type is reported in the
+// validator's form, and its key is then skipped by validation.
 type reader struct {
-	cfg  *pconfig.Config
-	errs []error
+	cfg *pconfig.Config
+	v   validator
 }
 
+// str reads a string. Empty, whether set so or missing, is a value like
+// any other: validation says what is allowed.
 func (r *reader) str(key string) string {
-	v, err := r.cfg.Try(key)
-	if err != nil || v == "" {
-		r.errs = append(r.errs, fmt.Errorf("config %s: missing; its default lives in Pulumi.yaml's config block (was the project file edited?)", key))
-	}
-	return v
-}
-
-func (r *reader) optional(key string) string {
 	return r.cfg.Get(key)
 }
 
 func (r *reader) boolean(key string) bool {
-	raw := r.str(key)
-	if raw == "" {
-		return false
-	}
+	raw := r.cfg.Get(key)
 	b, err := strconv.ParseBool(raw)
 	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("config %s: %q is not true or false", key, raw))
+		r.v.fail(key, raw, "true or false")
+		r.v.skip[key] = true
 	}
 	return b
 }
 
 func (r *reader) integer(key string) int {
-	raw := r.str(key)
-	if raw == "" {
-		return 0
-	}
+	raw := r.cfg.Get(key)
 	n, err := strconv.Atoi(raw)
 	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("config %s: %q is not a whole number", key, raw))
+		lo, hi := intRanges[key][0], intRanges[key][1]
+		r.v.fail(key, raw, fmt.Sprintf("a whole number from %d to %d", lo, hi))
+		r.v.skip[key] = true
 	}
 	return n
 }

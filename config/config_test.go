@@ -19,6 +19,7 @@ func valid() Config {
 		Namespace: "default", ConnectionName: "openaiconn", ClientType: "none",
 		ConnectorWaitSeconds: 180, DemoDeadlineSeconds: 480,
 		ConnectionMode: ModeServiceConnector, RegistryPull: PullAnonymous,
+		Preflight: true, ARMEndpoint: "https://management.azure.com",
 	}
 }
 
@@ -87,6 +88,10 @@ func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
 		{"registryPull", "admin", "one of anonymous, acrPull", func(c *Config) { c.RegistryPull = "admin" }},
 		{"registryPull", "anonymous", "unsafe on a production stack", func(c *Config) { c.Production, c.NodeCount = true, 2 }},
 		{"nodeCount", "1", "at least 2", func(c *Config) { c.Production, c.RegistryPull = true, PullAcrPull }},
+		{"nodeVmSize", "", "Standard_D2s_v5", func(c *Config) { c.NodeVMSize = "" }},
+		{"modelName", "", "gpt-4.1-mini", func(c *Config) { c.Model.Name = "" }},
+		{"armEndpoint", "http://management.azure.com", "https://management.azure.com", func(c *Config) { c.ARMEndpoint = "http://management.azure.com" }},
+		{"armEndpoint", "", "https://management.usgovcloudapi.net", func(c *Config) { c.ARMEndpoint = "" }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
@@ -176,6 +181,7 @@ func allKeys() map[string]string {
 		"namespace": "demo", "connectionName": "openaiconn", "clientType": "python",
 		"connectorWaitSeconds": "60", "demoDeadlineSeconds": "300",
 		"connectionMode": "direct", "registryPull": "acrPull", "production": "false",
+		"preflight": "true", "armEndpoint": "https://management.azure.com",
 	}
 }
 
@@ -194,19 +200,56 @@ func TestLoadReadsEveryKey(t *testing.T) {
 	}
 }
 
-func TestLoadReportsMissingAndNonNumericKeys(t *testing.T) {
+// Every config error has one form, whatever its kind: a value of the
+// wrong type, an empty or missing value, a bad value.
+func TestLoadReportsEveryKindOfErrorInOneForm(t *testing.T) {
 	values := allKeys()
 	delete(values, "location")
-	values["nodeCount"] = "two"
-	values["production"] = "yes"
+	values["nodeCount"] = "abc"
+	values["production"] = "maybe"
+	values["nodeVmSize"] = ""
+	values["deploymentCapacity"] = "1.5"
+	values["clientType"] = "cobol"
 	_, err := load(t, values)
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, want := range []string{"config location: missing", "Pulumi.yaml", `config nodeCount: "two" is not a whole number`, `config production: "yes" is not true or false`} {
+	lines := strings.Split(err.Error(), "\n")
+	wants := []string{
+		`config proj:location: "" is not allowed; use an Azure region's programmatic name`,
+		`config proj:nodeCount: "abc" is not allowed; use a whole number from 1 to 100`,
+		`config proj:production: "maybe" is not allowed; use true or false`,
+		`config proj:nodeVmSize: "" is not allowed; use an Azure VM size such as Standard_D2s_v5`,
+		`config proj:deploymentCapacity: "1.5" is not allowed; use a whole number from 1 to 10000`,
+		`config proj:clientType: "cobol" is not allowed; use one of none, dotnet, java, nodejs, python`,
+	}
+	for _, want := range wants {
 		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
+			t.Errorf("error lacks %q:\n%s", want, err)
 		}
+	}
+	if len(lines) != len(wants) {
+		t.Errorf("%d lines, want %d (one per key, none twice):\n%s", len(lines), len(wants), err)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "config proj:") || !strings.Contains(l, "; use ") || strings.Contains(l, "edited") {
+			t.Errorf("line not in the common form: %q", l)
+		}
+	}
+}
+
+func TestPreflightKeys(t *testing.T) {
+	values := allKeys()
+	cfg, err := load(t, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Preflight || cfg.ARMEndpoint != "https://management.azure.com" {
+		t.Errorf("preflight %v endpoint %q", cfg.Preflight, cfg.ARMEndpoint)
+	}
+	values["preflight"], values["armEndpoint"] = "false", "https://127.0.0.1:8443"
+	if cfg, err = load(t, values); err != nil || cfg.Preflight || cfg.ARMEndpoint != "https://127.0.0.1:8443" {
+		t.Errorf("preflight %v endpoint %q err %v", cfg.Preflight, cfg.ARMEndpoint, err)
 	}
 }
 

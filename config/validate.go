@@ -43,14 +43,30 @@ var (
 	clientTypes = []string{"none", "dotnet", "java", "nodejs", "python"}
 )
 
+// intRanges are the whole-number keys' allowed ranges.
+var intRanges = map[string][2]int{
+	"nodeCount":            {1, 100},
+	"deploymentCapacity":   {1, 10000},
+	"connectorWaitSeconds": {10, 1800},
+	"demoDeadlineSeconds":  {60, 3600},
+}
+
+// armEndpointPattern: an https base URL without a path.
+var armEndpointPattern = regexp.MustCompile(`^https://[A-Za-z0-9.-]+(:[0-9]+)?/?$`)
+
 // Validate checks every value and reports each bad one as
 // "config <project>:<key>: <value> ... <what is allowed>".
 func (c *Config) Validate(project string) error {
 	v := validator{project: project}
+	c.validate(&v)
+	return errors.Join(v.errs...)
+}
+
+func (c *Config) validate(v *validator) {
 
 	v.match("location", c.Location, locationPattern, "an Azure region's programmatic name in lowercase, such as eastus2 or swedencentral (`az account list-locations -o table`)")
 	v.match("namePrefix", c.NamePrefix, namePrefixPattern, "2 to 10 lowercase letters or digits, starting with a letter")
-	v.between("nodeCount", c.NodeCount, 1, 100)
+	v.between("nodeCount", c.NodeCount)
 	v.match("nodeVmSize", c.NodeVMSize, vmSizePattern, "an Azure VM size such as Standard_D2s_v5 (`az vm list-sizes -l <location>`)")
 	if c.KubernetesVersion != "" {
 		v.match("kubernetesVersion", c.KubernetesVersion, k8sVersionPattern, "empty (AKS's default) or a version such as 1.33 or 1.33.2 (`az aks get-versions -l <location>`)")
@@ -61,7 +77,7 @@ func (c *Config) Validate(project string) error {
 	v.oneOf("modelFormat", c.Model.Format, modelFormats)
 	v.match("deploymentName", c.Model.DeploymentName, deploymentNamePattern, "2 to 64 letters, digits, '.', '-' or '_'")
 	v.oneOf("deploymentSku", c.Model.SkuName, deploymentSkus)
-	v.between("deploymentCapacity", c.Model.Capacity, 1, 10000)
+	v.between("deploymentCapacity", c.Model.Capacity)
 
 	v.match("namespace", c.Namespace, dnsLabelPattern, "a Kubernetes namespace: lowercase letters, digits and '-', starting and ending alphanumeric")
 	v.maxLen("namespace", c.Namespace, 63)
@@ -84,10 +100,11 @@ func (c *Config) Validate(project string) error {
 		v.match("secretName", c.SecretName, dnsSubdomainPattern, "empty (Service Connector's convention "+SecretNameFor("<connectionName>")+") or a Kubernetes name: lowercase letters, digits, '-' and '.'")
 		v.maxLen("secretName", c.SecretName, 253)
 	}
-	v.between("connectorWaitSeconds", c.ConnectorWaitSeconds, 10, 1800)
-	v.between("demoDeadlineSeconds", c.DemoDeadlineSeconds, 60, 3600)
+	v.between("connectorWaitSeconds", c.ConnectorWaitSeconds)
+	v.between("demoDeadlineSeconds", c.DemoDeadlineSeconds)
 	v.oneOf("connectionMode", c.ConnectionMode, []string{ModeServiceConnector, ModeDirect})
 	v.oneOf("registryPull", c.RegistryPull, []string{PullAnonymous, PullAcrPull})
+	v.match("armEndpoint", c.ARMEndpoint, armEndpointPattern, "Azure Resource Manager's https URL: https://management.azure.com, https://management.usgovcloudapi.net (Azure Government), https://management.chinacloudapi.cn (Azure China) or your Azure Stack's")
 
 	// What is fine for trying the tutorial is not for production. The
 	// check follows the production flag, not the stack's name.
@@ -99,21 +116,27 @@ func (c *Config) Validate(project string) error {
 			v.unsafe("nodeCount", fmt.Sprint(c.NodeCount), "one node is a single point of failure for every workload; use at least 2")
 		}
 	}
-
-	return errors.Join(v.errs...)
 }
 
 type validator struct {
 	project string
 	errs    []error
+	// skip holds keys already reported (a value of the wrong type).
+	skip map[string]bool
 }
 
 func (v *validator) fail(key string, value any, allowed string) {
+	if v.skip[key] {
+		return
+	}
 	v.errs = append(v.errs, fmt.Errorf("config %s:%s: %q is not allowed; use %s", v.project, key, fmt.Sprint(value), allowed))
 }
 
 // unsafe reports a value that is valid but unsafe on a production stack.
 func (v *validator) unsafe(key, value, why string) {
+	if v.skip[key] {
+		return
+	}
 	v.errs = append(v.errs, fmt.Errorf("config %s:%s: %q is unsafe on a production stack (%s:production is true): %s", v.project, key, value, v.project, why))
 }
 
@@ -129,7 +152,8 @@ func (v *validator) maxLen(key, value string, n int) {
 	}
 }
 
-func (v *validator) between(key string, value, lo, hi int) {
+func (v *validator) between(key string, value int) {
+	lo, hi := intRanges[key][0], intRanges[key][1]
 	if value < lo || value > hi {
 		v.fail(key, value, fmt.Sprintf("a whole number from %d to %d", lo, hi))
 	}

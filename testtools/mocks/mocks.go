@@ -14,6 +14,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
 // Subscription and tenant the mock Azure reports.
@@ -22,6 +24,9 @@ const (
 	TenantID       = "00000000-0000-0000-0000-00000000bbbb"
 	Kubeconfig     = "apiVersion: v1\nkind: Config\nclusters: []\n"
 	ImageDigest    = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	// ARMToken is what getClientToken returns: one the stand-in's ARM
+	// read API (azurestandin/arm) accepts.
+	ARMToken = standin.ARMTokenPrefix + "mocks"
 )
 
 // Registration is one RegisterResource call.
@@ -215,6 +220,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"clientId":       resource.NewProperty(uuidFor("deployer", "client")),
 			"objectId":       resource.NewProperty(uuidFor("deployer", "object")),
 		}, nil
+	case "azure-native:authorization:getClientToken":
+		return resource.PropertyMap{"token": resource.NewProperty(ARMToken)}, nil
 	case "azure-native:containerservice:listManagedClusterUserCredentials":
 		return resource.PropertyMap{"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
 			resource.NewProperty(resource.PropertyMap{
