@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi-azure-native-sdk/authorization/v2"
+	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"aks-openai-workload-identity/config"
