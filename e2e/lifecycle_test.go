@@ -14,6 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
 // The dev stack as a user runs it: up from nothing (the demo pod really
@@ -33,6 +35,12 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	// the second.
 	w.env["AZURE_STANDIN_LATENCY"] = "ManagedCluster=3s,TaskRun=2s,Linker=6s"
 	w.env["AZURE_STANDIN_SC_DELAY"] = "6s"
+	// The deployment takes all of the model's quota: the second, no-change
+	// up must not be refused by the preflight (its own capacity counts as
+	// available) nor by Azure.
+	w.catalog(func(c *standin.Catalog) {
+		c.Region("eastus2").Usage("OpenAI.GlobalStandard.gpt-5.4-mini").Limit = 10
+	})
 	st := w.stack("dev", map[string]string{"connectorWaitSeconds": "10"})
 	cleanupStack(t, st)
 
@@ -92,6 +100,8 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	}
 	if again := mustUp(t, st); !onlySame(again.changes) {
 		t.Errorf("second up changed %v\n%s", again.changes, tail(again.out, 3000))
+	} else {
+		t.Logf("PREFLIGHT: no-change up of a stack whose deployment uses all the quota (10 of 10): passed in %s", again.took.Round(time.Millisecond))
 	}
 
 	// The identity chain, in the cluster: Azure's webhook mutated the

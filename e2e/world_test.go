@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,7 +68,10 @@ func newWorldPropagating(t *testing.T, faults string, ficDelay, rbacDelay time.D
 		}
 	}
 	copyProject(t, w.dir)
-	dp, err := dataplane.StartConfig(dataplane.Config{StateDir: w.azure.Dir, Kubeconfig: shared.kubeconfig, Log: w.log, RBACDelay: rbacDelay, FICDelay: ficDelay})
+	// The data plane's ARM API reads the catalog knobs from the world's
+	// environment, as the plugin does.
+	getenv := func(k string) string { return w.env[k] }
+	dp, err := dataplane.StartConfig(dataplane.Config{StateDir: w.azure.Dir, Kubeconfig: shared.kubeconfig, Log: w.log, RBACDelay: rbacDelay, FICDelay: ficDelay, Getenv: getenv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +96,47 @@ func newWorldPropagating(t *testing.T, faults string, ficDelay, rbacDelay time.D
 		// Account endpoints are under the local Azure's one address.
 		"AZURE_STANDIN_DATAPLANE_URL": shared.front.URL,
 		"AZURE_STANDIN_FAULTS":        faults,
+		// The program's preflight reads ARM at this world's data plane
+		// (armEndpoint, set per stack), trusted as a user trusts a
+		// private cloud's CA: Go's SSL_CERT_FILE.
+		"SSL_CERT_FILE": trustBundle(t, base, dp.CAFile),
 	}
 	return w
+}
+
+// catalog overrides the world's catalog (AZURE_STANDIN_CATALOG) with the
+// built-in one as edit changes it.
+func (w *world) catalog(edit func(*standin.Catalog)) {
+	w.t.Helper()
+	c := standin.BuiltinCatalog()
+	edit(c)
+	data, err := json.Marshal(c)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	path := filepath.Join(filepath.Dir(w.dir), "catalog.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		w.t.Fatal(err)
+	}
+	w.env[standin.EnvCatalog] = path
+}
+
+// trustBundle is the system's CAs and the data plane's, in one file.
+func trustBundle(t *testing.T, dir, caFile string) string {
+	t.Helper()
+	var bundle []byte
+	if system, err := os.ReadFile("/etc/ssl/certs/ca-certificates.crt"); err == nil {
+		bundle = append(system, '\n')
+	}
+	ca, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "trust.pem")
+	if err := os.WriteFile(path, append(bundle, ca...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // stack selects or creates a stack with config (keys without the project).
@@ -107,6 +150,10 @@ func (w *world) stack(name string, config map[string]string) auto.Stack {
 		t.Fatal(err)
 	}
 	cm := auto.ConfigMap{}
+	// The preflight's ARM endpoint is this world's, unless the test says.
+	if _, set := config["armEndpoint"]; !set {
+		cm[project+":armEndpoint"] = auto.ConfigValue{Value: w.dp.URL}
+	}
 	for k, v := range config {
 		cm[project+":"+k] = auto.ConfigValue{Value: v}
 	}
