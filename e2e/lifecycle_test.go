@@ -95,9 +95,19 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	}
 	checkNoPlaintextKubeconfig(t, w.backend)
 
-	if p := preview(t, st); p.err != nil || !onlySame(p.changes) {
+	// An identity that may not read quotas or VM sizes (a narrow custom
+	// role): the preflight skips those checks with a warning and the
+	// preview goes on.
+	w.env[standin.EnvForbiddenReads] = "usages,skus"
+	p := preview(t, st)
+	delete(w.env, standin.EnvForbiddenReads)
+	if p.err != nil || !onlySame(p.changes) {
 		t.Errorf("preview after up: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
 	}
+	contains(t, "preview's output", p.out,
+		"preflight: skipped the quota check: the deploying identity may not read the region's Cognitive Services usages (403 AuthorizationFailed",
+		"preflight: skipped the VM size check: the deploying identity may not list the region's compute SKUs (403 AuthorizationFailed")
+	t.Logf("PREFLIGHT forbidden reads (usages, skus): preview passed in %s with: %s", p.took.Round(time.Millisecond), firstLine(p.out, "skipped the quota check"))
 	if again := mustUp(t, st); !onlySame(again.changes) {
 		t.Errorf("second up changed %v\n%s", again.changes, tail(again.out, 3000))
 	} else {

@@ -60,10 +60,11 @@ type Input struct {
 	Now    func() time.Time
 }
 
-// Result is every problem and warning found.
+// Result is every problem and warning found, and how long the checks took.
 type Result struct {
 	Problems []string
 	Warnings []string
+	Took     time.Duration
 }
 
 // Err joins the problems into one error, nil when there are none.
@@ -71,8 +72,8 @@ func (r Result) Err() error {
 	if len(r.Problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("preflight found %d problem(s) before any change (set %s to false to skip these checks):\n  - %s",
-		len(r.Problems), "preflight", strings.Join(r.Problems, "\n  - "))
+	return fmt.Errorf("preflight found %d problem(s) in %s, before any change (the preflight config key turns these checks off):\n  - %s",
+		len(r.Problems), r.Took.Round(time.Millisecond), strings.Join(r.Problems, "\n  - "))
 }
 
 // checker is one run of the checks.
@@ -165,6 +166,7 @@ func Run(ctx context.Context, in Input) Result {
 	if in.Now == nil {
 		in.Now = time.Now
 	}
+	start := time.Now()
 	c := &checker{in: in, ctx: ctx}
 	var wg sync.WaitGroup
 	// The region decides whether the regional checks make sense: in a
@@ -183,6 +185,7 @@ func Run(ctx context.Context, in Input) Result {
 	// A stable order: the config keys' problems first, by key.
 	sort.Strings(c.res.Problems)
 	sort.Strings(c.res.Warnings)
+	c.res.Took = time.Since(start)
 	return c.res
 }
 
