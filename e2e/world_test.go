@@ -96,6 +96,7 @@ func newWorldPropagating(t *testing.T, faults string, ficDelay, rbacDelay time.D
 		// Account endpoints are under the local Azure's one address.
 		"AZURE_STANDIN_DATAPLANE_URL": shared.front.URL,
 		"AZURE_STANDIN_FAULTS":        faults,
+		EnvProgramBin:                 shared.programBin,
 		// The program's preflight reads ARM at this world's data plane
 		// (armEndpoint, set per stack), trusted as a user trusts a
 		// private cloud's CA: Go's SSL_CERT_FILE.
@@ -137,6 +138,17 @@ func trustBundle(t *testing.T, dir, caFile string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// rebuildProgram builds the world's own copy of the program, after a test
+// edited its source, and makes the world's stacks run that build.
+func (w *world) rebuildProgram() {
+	w.t.Helper()
+	bin := filepath.Join(filepath.Dir(w.dir), "program")
+	if err := buildProgram(w.dir, bin); err != nil {
+		w.t.Fatal(err)
+	}
+	w.env[EnvProgramBin] = bin
 }
 
 // stack selects or creates a stack with config (keys without the project).
