@@ -111,7 +111,10 @@ func TestRetiredModelIsRefusedWithWhatIsOpen(t *testing.T) {
 	cfg.Model.Name, cfg.Model.Version, cfg.Model.SkuName = "gpt-4", "0613", "Standard"
 	r := f.run(t, cfg)
 	one(t, r.Problems, `config proj:modelVersion: gpt-4 0613 is closed to new deployments in eastus2: it was retired on 2025-06-06`,
-		"gpt-4.1-mini 2025-04-14 (GlobalStandard, Standard)", "gpt-5.4-mini 2026-03-17 (GlobalStandard, DataZoneStandard)", "az cognitiveservices model list -l eastus2")
+		"gpt-5-mini 2025-08-07 (GlobalStandard, Standard)", "gpt-5.4-mini 2026-03-17 (GlobalStandard, DataZoneStandard)", "az cognitiveservices model list -l eastus2")
+	if strings.Contains(r.Problems[0], "gpt-4.1-mini") {
+		t.Errorf("a retired model is suggested: %s", r.Problems[0])
+	}
 }
 
 func TestModelVersionAndSkuNotOffered(t *testing.T) {
@@ -134,12 +137,12 @@ func TestModelVersionAndSkuNotOffered(t *testing.T) {
 func TestRetiringSoonWarns(t *testing.T) {
 	f := newFake(t)
 	cfg := devConfig()
-	cfg.Model.Name, cfg.Model.Version = "gpt-4.1-mini", "2025-04-14" // retires 2027-01-15
+	cfg.Model.Name, cfg.Model.Version = "gpt-5-mini", "2025-08-07" // retires 2027-01-15
 	r := f.run(t, cfg)
 	if len(r.Problems) > 0 {
 		t.Fatal(r.Problems)
 	}
-	one(t, r.Warnings, "config proj:modelVersion: gpt-4.1-mini 2025-04-14 retires on 2027-01-15 (in 45 days)")
+	one(t, r.Warnings, "config proj:modelVersion: gpt-5-mini 2025-08-07 retires on 2027-01-15 (in 45 days)")
 }
 
 func TestQuotaCountsTheStacksOwnDeployment(t *testing.T) {
