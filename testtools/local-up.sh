@@ -77,13 +77,18 @@ export AZURE_STANDIN_LOG="$LOCAL/azure.log"
 export AZURE_STANDIN_KUBECONFIG="$KUBECONFIG"
 export AZURE_STANDIN_OIDC_ISSUER="$ISSUER"
 export AZURE_STANDIN_DATAPLANE_URL="$E2E_AZURE_URL"
+# The preflight's ARM reads go to the local Azure (armEndpoint, set below),
+# whose CA the program trusts as Go does: SSL_CERT_FILE.
+export SSL_CERT_FILE="$LOCAL/trust.pem"
 cd "$LOCAL/project"
 ENV
+cat /etc/ssl/certs/ca-certificates.crt "$E2E_AZURE_CA" > "$LOCAL/trust.pem" 2>/dev/null || cp "$E2E_AZURE_CA" "$LOCAL/trust.pem"
 # shellcheck disable=SC1091
 source "$LOCAL/env.sh"
 
 step "pulumi up of the dev stack"
 pulumi stack select --create dev >/dev/null
+pulumi config set armEndpoint "$E2E_AZURE_URL" >/dev/null
 UP0=$SECONDS
 pulumi up --yes --stack dev --skip-preview
 echo "-- pulumi up took $((SECONDS - UP0))s"

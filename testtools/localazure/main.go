@@ -43,7 +43,7 @@ func main() {
 	if err := demoimage.RegisterAll(images, im); err != nil {
 		log.Fatal(err)
 	}
-	dp, err := dataplane.StartConfig(dataplane.Config{StateDir: state, Kubeconfig: kubeconfig, Log: logFile})
+	dp, err := dataplane.StartConfig(dataplane.Config{StateDir: state, Kubeconfig: kubeconfig, Log: logFile, Getenv: os.Getenv})
 	if err != nil {
 		log.Fatal(err)
 	}
