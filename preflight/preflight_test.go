@@ -258,3 +258,12 @@ func TestClosest(t *testing.T) {
 		t.Errorf("closest = %v", got)
 	}
 }
+
+// A GA model whose retirement date has passed is closed, whatever its
+// lifecycle status says.
+func TestPastRetirementDateCloses(t *testing.T) {
+	f := newFake(t)
+	r := Run(context.Background(), Input{Project: "proj", Stack: "dev", Config: devConfig(), Endpoint: f.srv.URL, SubscriptionID: standin.SubscriptionID,
+		Token: standin.ARMTokenPrefix + "t", Client: f.srv.Client(), Now: func() time.Time { return time.Date(2027, 3, 18, 0, 0, 0, 0, time.UTC) }})
+	one(t, r.Problems, "config proj:modelVersion: gpt-5.4-mini 2026-03-17 is closed to new deployments in eastus2: it was retired on 2027-03-17")
+}
