@@ -181,6 +181,12 @@ func TestOpenAIIsKeylessWithTheConfiguredDeployment(t *testing.T) {
 	if propStr(dep.Inputs, "accountName") != propStr(acct, "accountName") {
 		t.Error("deployment is not on the account")
 	}
+	// Cognitive Services refuses a write under an account while another
+	// runs (409 RequestConflict): the deployment waits for the account's
+	// write, and Pulumi deletes it before the account.
+	if !dep.DependsOn("azure-native:cognitiveservices:Account", "scdemo-openai") {
+		t.Errorf("the deployment does not depend on the account: %v", dep.Dependencies)
+	}
 }
 
 func TestRegistryIsStandardWithoutAdminUser(t *testing.T) {
