@@ -30,7 +30,7 @@ median() { sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+
 WORK=$(mktemp -d -t aks-openai-bench-XXXX)
 started=0
 cleanup() {
-  ((started)) && bash testtools/local-down.sh >/dev/null 2>&1 || true
+  ((started)) && bash "$ROOT/testtools/local-down.sh" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -56,7 +56,7 @@ if [[ -f "$LOCAL/localazure.pid" ]] && kill -0 "$(cat "$LOCAL/localazure.pid")" 
 else
   echo "  starting the playground (make local-up)"
   started=1
-  bash testtools/local-up.sh >"$WORK/local-up.log" 2>&1 || { tail -30 "$WORK/local-up.log" >&2; exit 1; }
+  bash "$ROOT/testtools/local-up.sh" >"$WORK/local-up.log" 2>&1 || { tail -30 "$WORK/local-up.log" >&2; exit 1; }
 fi
 # shellcheck disable=SC1091
 source "$LOCAL/env.sh"
@@ -70,7 +70,7 @@ done
 preview=$(median <"$WORK/preview")
 
 echo "== what each dependency adds (one warm build each)"
-bash testtools/bench-deps.sh
+bash "$ROOT/testtools/bench-deps.sh"
 
 cat <<EOF
 
