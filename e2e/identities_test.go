@@ -66,7 +66,8 @@ func refused(t *testing.T, what string, r result, action string) {
 	if r.err == nil {
 		t.Fatalf("%s succeeded; want AuthorizationFailed for %s\n%s", what, action, tail(r.out, 3000))
 	}
-	if !strings.Contains(r.out, `Code="AuthorizationFailed"`) || !strings.Contains(r.out, "perform action '"+action+"'") {
+	all := r.err.Error() + "\n" + r.out
+	if !strings.Contains(all, `Code="AuthorizationFailed"`) || !strings.Contains(all, "perform action '"+action+"'") {
 		t.Errorf("%s failed, but not with AuthorizationFailed for %s: %v\n%s", what, action, r.err, tail(r.out, 3000))
 	}
 }

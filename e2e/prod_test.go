@@ -111,7 +111,7 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		// switch needs dev's condition.
 		r := up(t, st)
 		refused(t, "the switch as the prod deploy identity", r, "Microsoft.Authorization/roleAssignments/write")
-		contains(t, "the refused switch", r.out, "ABAC condition that is not fulfilled")
+		contains(t, "the refused switch", r.err.Error()+r.out, "ABAC condition that is not fulfilled")
 		actAs(t, st, devDeployRoles)
 		sc := mustUp(t, st)
 		azure := w.azureObjects()
