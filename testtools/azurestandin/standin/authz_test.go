@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
@@ -137,6 +138,18 @@ func TestOperationsAreAuthorized(t *testing.T) {
 	}
 	_, err = h.p.Delete(context.Background(), &pulumirpc.DeleteRequest{Id: sub + "/resourceGroups/" + w.rg, Urn: urnFor(tRG, "scdemo"), Type: tRG})
 	wantErr(t, err, "Status=403", "'Microsoft.Resources/subscriptions/resourceGroups/delete'")
+	// An update (ARM PUT) needs write; a preview of it makes no call.
+	_, idOut := h.mustCreateAs(t, "scdemo-identity2", w.rg)
+	news := h.checked(tIdentity, "scdemo-identity2", map[string]any{"resourceGroupName": w.rg, "resourceName": gets(idOut, "name"), "location": "eastus2", "tags": map[string]any{"x": "y"}})
+	upd := &pulumirpc.UpdateRequest{Id: sub + "/resourceGroups/" + w.rg + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" + gets(idOut, "name"),
+		Urn: urnFor(tIdentity, "scdemo-identity2"), Type: tIdentity, Olds: toStructPM(t, idOut), News: news}
+	h.env[EnvCallerRoles] = "Reader@" + sub
+	_, err = h.p.Update(context.Background(), upd)
+	wantErr(t, err, "Status=403", "'Microsoft.ManagedIdentity/userAssignedIdentities/write'")
+	upd.Preview = true
+	if _, err := h.p.Update(context.Background(), upd); err != nil {
+		t.Errorf("a preview of an update was checked: %v", err)
+	}
 	if resp := h.read(tCluster, "scdemo-aks", w.clusterID); resp.GetId() != w.clusterID {
 		t.Errorf("Reader cannot read: %v", resp)
 	}
@@ -178,4 +191,13 @@ func TestServiceConnectorActsOnBehalfOfTheCaller(t *testing.T) {
 	h.env[EnvCallerRoles] = "Contributor@" + sub + ",Role Based Access Control Administrator(AcrPull|Cognitive Services OpenAI User|Cognitive Services OpenAI Contributor)@" + sub
 	h.mustCreate(tLinker, "scdemo-connection", linkerInputs(w, "demo"))
 	h.p.Wait(5e9)
+}
+
+// mustCreateAs creates an identity as the default caller (Owner).
+func (h *harness) mustCreateAs(t *testing.T, name, rg string) (string, resource.PropertyMap) {
+	t.Helper()
+	saved := h.env[EnvCallerRoles]
+	delete(h.env, EnvCallerRoles)
+	defer func() { h.env[EnvCallerRoles] = saved }()
+	return h.mustCreate(tIdentity, name, map[string]any{"resourceGroupName": rg, "location": "eastus2"})
 }
