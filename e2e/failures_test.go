@@ -158,6 +158,7 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 			w := newWorldRBAC(t, c.faults, c.rbacDelay)
 			if c.edit != nil {
 				c.edit(t, w.dir)
+				w.rebuildProgram()
 			}
 			if c.then != nil {
 				n := padApp(t, w.dir, infra.MaxInlineSource-2048, infra.MaxInlineSource)
