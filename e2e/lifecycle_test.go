@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,9 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	w.catalog(func(c *standin.Catalog) {
 		c.Region("eastus2").Usage("OpenAI.GlobalStandard.gpt-5.4-mini").Limit = 10
 	})
+	// Deployed as deploy.yml's dev job is: with the dev deploy identity's
+	// roles only (README, "Stacks and promotion").
+	w.env[standin.EnvCallerRoles] = devDeployRoles
 	st := w.stack("dev", map[string]string{"connectorWaitSeconds": "10"})
 	cleanupStack(t, st)
 
@@ -95,6 +99,35 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	}
 	checkNoPlaintextKubeconfig(t, w.backend)
 
+	// The preview identity (preview.yml, drift.yml) previews the deployed
+	// stack: that lists the cluster's user credential, beyond Reader.
+	pv := w.stackAs("dev", previewRoles)
+	if p := preview(t, pv); p.err != nil || !onlySame(p.changes) {
+		t.Errorf("the preview identity's preview after up: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
+	}
+	// Its up of a change is refused at the first write, and Azure keeps
+	// what it had. The change lowers the capacity: within the quota, the
+	// preflight lets it through to Azure.
+	capacity := project + ":deploymentCapacity"
+	if err := pv.SetConfig(ctxFor(t, configTimeout), capacity, configValue("9")); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, "the preview identity's up", up(t, pv), "Microsoft.CognitiveServices/accounts/deployments/write")
+	if err := pv.RemoveConfig(ctxFor(t, configTimeout), capacity); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.azure.View(func(s *standin.State) error {
+		d := s.Find("Deployment", nil)
+		if len(d) != 1 {
+			t.Errorf("deployments after the refused up: %+v", d)
+			return nil
+		}
+		if sku, _ := d[0].Inputs["sku"].(map[string]any); fmt.Sprint(sku["capacity"]) != "10" {
+			t.Errorf("the refused up changed the deployment's capacity: %v", d[0].Inputs["sku"])
+		}
+		return nil
+	})
+
 	// An identity that may not read quotas or VM sizes (a narrow custom
 	// role): the preflight skips those checks with a warning and the
 	// preview goes on.
@@ -122,6 +155,9 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	// tests pin the role's).
 	checkDemoRetried(t, "default", retriedCredential)
 
+	// Torn down with the throwaway identity's roles, as destroy.yml and
+	// e2e-azure.yml's teardown tear down a dev-like throwaway stack.
+	actAs(t, st, throwawayRoles)
 	gone := destroy(t, st)
 	if gone.err != nil {
 		t.Fatalf("destroy: %v\n%s", gone.err, gone.out)
@@ -141,6 +177,7 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	}
 
 	// Up again: new names, no collision with the soft-deleted account.
+	actAs(t, st, devDeployRoles)
 	again := mustUp(t, st)
 	if again.outputs["openaiEndpoint"].Value == out["openaiEndpoint"].Value {
 		t.Errorf("the second deployment reused the soft-deleted subdomain %v", out["openaiEndpoint"].Value)
