@@ -589,8 +589,10 @@ func TestServiceConnectorLinkIsTheTutorialsLinker(t *testing.T) {
 		"authInfo.authType":       "userAssignedIdentity",
 		"authInfo.clientId":       clientID,
 		"authInfo.subscriptionId": mocks.SubscriptionID,
-		"clientType":              "none",
-		"scope":                   "demo",
+		// Service Connector then removes its credential and grant with the link.
+		"authInfo.deleteOrUpdateBehavior": "ForcedCleanup",
+		"clientType":                      "none",
+		"scope":                           "demo",
 	}
 	for path, w := range want {
 		if got := prop(l.Inputs, strings.Split(path, ".")...).V; got != w {
