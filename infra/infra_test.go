@@ -268,6 +268,10 @@ func TestImageBuildsInsideACRAndPinsTheDigest(t *testing.T) {
 		propStr(run, "runRequest", "platform", "os") != "Linux" {
 		t.Errorf("task run %v", run)
 	}
+	// ACR refuses a run timeout outside 300-28800 s (containerregistry spec).
+	if timeout, _ := prop(run, "runRequest", "timeout").V.(float64); timeout != 1200 {
+		t.Errorf("run timeout %v s, want 1200 (ACR allows 300 to 28800)", prop(run, "runRequest", "timeout").V)
+	}
 	task, err := base64.StdEncoding.DecodeString(propStr(run, "runRequest", "encodedTaskContent"))
 	if err != nil {
 		t.Fatal(err)
