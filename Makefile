@@ -3,7 +3,7 @@ STACK ?= dev
 # A local state backend (~/.pulumi) unless you point elsewhere.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: deploy destroy test lint e2e mutate local-up local-down
+.PHONY: deploy destroy test lint e2e mutate bench local-up local-down
 
 deploy:
 	pulumi stack select --create $(STACK)
@@ -38,6 +38,11 @@ e2e:
 # program's wiring.
 mutate:
 	cd testtools && go run ./mutate
+
+# The inner loop's figures: warm rebuild after a one-line edit, and a
+# no-change preview of the dev stack in the local playground (median of 5).
+bench:
+	bash testtools/bench.sh
 
 # A local playground: the dev stack's real `pulumi up` against a local model
 # of Azure and AKS (the e2e tools), left running; see README.

@@ -183,6 +183,7 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 			}
 			if c.edit != nil {
 				c.edit(t, w.dir)
+				w.rebuildProgram()
 			}
 			if c.then != nil {
 				n := padApp(t, w.dir, infra.MaxInlineSource-2048, infra.MaxInlineSource)

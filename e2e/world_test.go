@@ -92,8 +92,20 @@ func newWorldPropagating(t *testing.T, faults string, ficDelay, rbacDelay time.D
 		// Account endpoints are under the local Azure's one address.
 		"AZURE_STANDIN_DATAPLANE_URL": shared.front.URL,
 		"AZURE_STANDIN_FAULTS":        faults,
+		EnvProgramBin:                 shared.programBin,
 	}
 	return w
+}
+
+// rebuildProgram builds the world's own copy of the program, after a test
+// edited its source, and makes the world's stacks run that build.
+func (w *world) rebuildProgram() {
+	w.t.Helper()
+	bin := filepath.Join(filepath.Dir(w.dir), "program")
+	if err := buildProgram(w.dir, bin); err != nil {
+		w.t.Fatal(err)
+	}
+	w.env[EnvProgramBin] = bin
 }
 
 // stack selects or creates a stack with config (keys without the project).

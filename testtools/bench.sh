@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The inner loop's two figures (`make bench`), each the median of 5 runs:
+#
+#   rebuild  the program's warm `go build` after a one-line edit of main.go,
+#            as `pulumi preview` does it, in a copy of the project;
+#   preview  a no-change `pulumi preview` of the dev stack in the local
+#            playground (local toolchain and Azure stand-in), program build
+#            included, as a user runs it.
+#
+# The playground is used if it runs (make local-up); otherwise it is started
+# for the bench and stopped afterwards. It shares the machine's one local
+# cluster with `make e2e`: don't run both at once.
+#
+# Env: BENCH_RUNS (default 5), E2E_CACHE, LOCAL_DIR as for local-up.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+RUNS=${BENCH_RUNS:-5}
+export E2E_CACHE="${E2E_CACHE:-$HOME/.cache/aks-openai-e2e}"
+LOCAL="${LOCAL_DIR:-$E2E_CACHE/local}"
+
+now() { date +%s.%N; }
+# median of the numbers on stdin, in seconds with one decimal.
+median() { sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.1f", m}'; }
+
+WORK=$(mktemp -d -t aks-openai-bench-XXXX)
+started=0
+cleanup() {
+  ((started)) && bash testtools/local-down.sh >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "== rebuild after a one-line edit of main.go ($RUNS runs)"
+mkdir -p "$WORK/project"
+tar -C "$ROOT" --exclude=./.git --exclude=./e2e --exclude=./testtools --exclude=./.ci -cf - . | tar -C "$WORK/project" -xf -
+# What the Go language host runs for each preview and up.
+build() { (cd "$WORK/project" && go build -o "$WORK/program" .); }
+build # warm: the build cache holds every dependency from here on
+: >"$WORK/rebuild"
+for i in $(seq 1 "$RUNS"); do
+  echo "// bench edit $i" >>"$WORK/project/main.go"
+  t0=$(now); build; t1=$(now)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' | tee -a "$WORK/rebuild" | sed "s/^/  run $i: /; s/$/ s/"
+done
+size=$(stat -c %s "$WORK/program")
+rebuild=$(median <"$WORK/rebuild")
+
+echo "== no-change pulumi preview of the dev stack ($RUNS runs)"
+if [[ -f "$LOCAL/localazure.pid" ]] && kill -0 "$(cat "$LOCAL/localazure.pid")" 2>/dev/null; then
+  echo "  the playground runs: using it"
+else
+  echo "  starting the playground (make local-up)"
+  started=1
+  bash testtools/local-up.sh >"$WORK/local-up.log" 2>&1 || { tail -30 "$WORK/local-up.log" >&2; exit 1; }
+fi
+# shellcheck disable=SC1091
+source "$LOCAL/env.sh"
+: >"$WORK/preview"
+for i in $(seq 1 "$RUNS"); do
+  t0=$(now)
+  pulumi preview --stack dev --expect-no-changes >"$WORK/preview.out" 2>&1 || { cat "$WORK/preview.out" >&2; exit 1; }
+  t1=$(now)
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' | tee -a "$WORK/preview" | sed "s/^/  run $i: /; s/$/ s/"
+done
+preview=$(median <"$WORK/preview")
+
+cat <<EOF
+
+bench (median of $RUNS, $(nproc) cores, $(go version | cut -d' ' -f3)):
+  rebuild after a one-line edit of main.go: ${rebuild} s (binary $((size / 1024 / 1024)) MiB)
+  no-change pulumi preview of the dev stack: ${preview} s
+EOF
