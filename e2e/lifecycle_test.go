@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
 // The dev stack as a user runs it: up from nothing (the demo pod really
@@ -33,6 +36,9 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	// the second.
 	w.env["AZURE_STANDIN_LATENCY"] = "ManagedCluster=3s,TaskRun=2s,Linker=6s"
 	w.env["AZURE_STANDIN_SC_DELAY"] = "6s"
+	// Deployed as deploy.yml's dev job is: with the dev deploy identity's
+	// roles only (README, "Stacks and promotion").
+	w.env[standin.EnvCallerRoles] = devDeployRoles
 	st := w.stack("dev", map[string]string{"connectorWaitSeconds": "10"})
 	cleanupStack(t, st)
 
@@ -87,9 +93,34 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	}
 	checkNoPlaintextKubeconfig(t, w.backend)
 
-	if p := preview(t, st); p.err != nil || !onlySame(p.changes) {
-		t.Errorf("preview after up: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
+	// The preview identity (preview.yml, drift.yml) previews the deployed
+	// stack: that lists the cluster's user credential, beyond Reader.
+	pv := w.stackAs("dev", previewRoles)
+	if p := preview(t, pv); p.err != nil || !onlySame(p.changes) {
+		t.Errorf("the preview identity's preview after up: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
 	}
+	// Its up of a change is refused at the first write, and Azure keeps
+	// what it had.
+	capacity := project + ":deploymentCapacity"
+	if err := pv.SetConfig(ctxFor(t, configTimeout), capacity, configValue("11")); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, "the preview identity's up", up(t, pv), "Microsoft.CognitiveServices/accounts/deployments/write")
+	if err := pv.RemoveConfig(ctxFor(t, configTimeout), capacity); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.azure.View(func(s *standin.State) error {
+		d := s.Find("Deployment", nil)
+		if len(d) != 1 {
+			t.Errorf("deployments after the refused up: %+v", d)
+			return nil
+		}
+		if sku, _ := d[0].Inputs["sku"].(map[string]any); fmt.Sprint(sku["capacity"]) != "10" {
+			t.Errorf("the refused up changed the deployment's capacity: %v", d[0].Inputs["sku"])
+		}
+		return nil
+	})
+
 	if again := mustUp(t, st); !onlySame(again.changes) {
 		t.Errorf("second up changed %v\n%s", again.changes, tail(again.out, 3000))
 	}
@@ -102,6 +133,9 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	// tests pin the role's).
 	checkDemoRetried(t, "default", retriedCredential)
 
+	// Torn down with the throwaway identity's roles, as destroy.yml and
+	// e2e-azure.yml's teardown tear down a dev-like throwaway stack.
+	actAs(t, st, throwawayRoles)
 	gone := destroy(t, st)
 	if gone.err != nil {
 		t.Fatalf("destroy: %v\n%s", gone.err, gone.out)
@@ -121,6 +155,7 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 	}
 
 	// Up again: new names, no collision with the soft-deleted account.
+	actAs(t, st, devDeployRoles)
 	again := mustUp(t, st)
 	if again.outputs["openaiEndpoint"].Value == out["openaiEndpoint"].Value {
 		t.Errorf("the second deployment reused the soft-deleted subdomain %v", out["openaiEndpoint"].Value)

@@ -3,9 +3,13 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
@@ -25,6 +29,9 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	// New identities replicate slowly, as in Entra: the program's grants
 	// go through only because they name the principal's type.
 	w.env[standin.EnvPrincipalDelay] = "1h"
+	// Deployed as deploy.yml's prod job is: with the prod deploy identity's
+	// roles only (README, "Stacks and promotion").
+	w.env[standin.EnvCallerRoles] = prodDeployRoles
 	st := w.stack("prod", nil)
 	cleanupStack(t, st)
 
@@ -74,9 +81,18 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		t.Error("no federatedCredentialId output")
 	}
 
-	if p := preview(t, st); p.err != nil || !onlySame(p.changes) {
-		t.Errorf("preview after up: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
+	// The preview identity: deploy.yml's prod-preview before the gate, and
+	// drift.yml's refresh --preview-only --expect-no-changes.
+	pv := w.stackAs("prod", previewRoles)
+	if p := preview(t, pv); p.err != nil || !onlySame(p.changes) {
+		t.Errorf("the preview identity's preview after up: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
 	}
+	start := time.Now()
+	var drift bytes.Buffer
+	if _, err := pv.PreviewRefresh(ctxFor(t, 5*time.Minute), optrefresh.ExpectNoChanges(), optrefresh.ProgressStreams(&drift)); err != nil {
+		t.Errorf("the preview identity's drift check: %v\n%s", err, tail(drift.String(), 3000))
+	}
+	t.Logf("refresh --preview-only prod: %s", time.Since(start).Round(time.Millisecond))
 	if again := mustUp(t, st); !onlySame(again.changes) {
 		t.Errorf("second up changed %v\n%s", again.changes, tail(again.out, 3000))
 	}
@@ -93,6 +109,13 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		if err := st.SetConfig(ctxFor(t, configTimeout), project+":connectionMode", configValue("serviceConnector")); err != nil {
 			t.Fatal(err)
 		}
+		// Service Connector assigns its own OpenAI role on the caller's
+		// behalf, which the prod identity's condition does not allow: the
+		// switch needs dev's condition.
+		r := up(t, st)
+		refused(t, "the switch as the prod deploy identity", r, "Microsoft.Authorization/roleAssignments/write")
+		contains(t, "the refused switch", r.err.Error()+r.out, "ABAC condition that is not fulfilled")
+		actAs(t, st, devDeployRoles)
 		sc := mustUp(t, st)
 		azure := w.azureObjects()
 		if azure["Linker"] != 1 {
@@ -107,6 +130,7 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		if err := st.SetConfig(ctxFor(t, configTimeout), project+":connectionMode", configValue("direct")); err != nil {
 			t.Fatal(err)
 		}
+		actAs(t, st, prodDeployRoles)
 		mustUp(t, st)
 		if azure := w.azureObjects(); azure["Linker"] != 0 || azure["FederatedIdentityCredential"] != 1 || azure["RoleAssignment"] != 2 {
 			t.Errorf("after switching back to direct: %v", azure)

@@ -7,6 +7,10 @@
 #            playground (local toolchain and Azure stand-in), program build
 #            included, as a user runs it.
 #
+# Then the rebuild once more without symbol table and DWARF (GOFLAGS=
+# -ldflags=-s -w, a setting each user may export), and what each dependency
+# adds to link time and size (testtools/bench-deps.sh).
+#
 # The playground is used if it runs (make local-up); otherwise it is started
 # for the bench and stopped afterwards. It shares the machine's one local
 # cluster with `make e2e`: don't run both at once.
@@ -26,7 +30,7 @@ median() { sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+
 WORK=$(mktemp -d -t aks-openai-bench-XXXX)
 started=0
 cleanup() {
-  ((started)) && bash testtools/local-down.sh >/dev/null 2>&1 || true
+  ((started)) && bash "$ROOT/testtools/local-down.sh" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -52,7 +56,7 @@ if [[ -f "$LOCAL/localazure.pid" ]] && kill -0 "$(cat "$LOCAL/localazure.pid")" 
 else
   echo "  starting the playground (make local-up)"
   started=1
-  bash testtools/local-up.sh >"$WORK/local-up.log" 2>&1 || { tail -30 "$WORK/local-up.log" >&2; exit 1; }
+  bash "$ROOT/testtools/local-up.sh" >"$WORK/local-up.log" 2>&1 || { tail -30 "$WORK/local-up.log" >&2; exit 1; }
 fi
 # shellcheck disable=SC1091
 source "$LOCAL/env.sh"
@@ -65,9 +69,13 @@ for i in $(seq 1 "$RUNS"); do
 done
 preview=$(median <"$WORK/preview")
 
+echo "== what each dependency adds (one warm build each)"
+bash "$ROOT/testtools/bench-deps.sh"
+
 cat <<EOF
 
-bench (median of $RUNS, $(nproc) cores, $(go version | cut -d' ' -f3)):
-  rebuild after a one-line edit of main.go: ${rebuild} s (binary $((size / 1024 / 1024)) MiB)
+bench (median of $RUNS, $(nproc) cores, $(go version | cut -d' ' -f3), load average $(cut -d' ' -f1-3 /proc/loadavg)):
+  rebuild after a one-line edit of main.go:  ${rebuild} s (binary $((size / 1024 / 1024)) MiB)
+  the same with -ldflags='-s -w':            ${rebuild_sw} s (binary $((size_sw / 1024 / 1024)) MiB)
   no-change pulumi preview of the dev stack: ${preview} s
 EOF

@@ -126,6 +126,11 @@ func applyLinker(c *op) error {
 		"name": ficName, "type": "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
 		"issuer": ficIn["issuer"], "subject": ficIn["subject"], "audiences": ficIn["audiences"],
 	}
+	// Service Connector acts on behalf of the caller: it writes the
+	// credential and the role assignment with the caller's rights.
+	if err := c.p.authorize("Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write", fic.ID, ""); err != nil {
+		return err
+	}
 	c.st.Put(fic)
 
 	if target != nil {
@@ -142,6 +147,9 @@ func applyLinker(c *op) error {
 			h := hex.EncodeToString(sum[:16])
 			name := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 			roleDef := "/subscriptions/" + SubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + RoleOpenAIContributor
+			if err := c.p.authorize(actionRoleAssignmentWrite, target.ID+"/providers/Microsoft.Authorization/roleAssignments/"+name, RoleOpenAIContributor); err != nil {
+				return err
+			}
 			ra := &Object{
 				ID:        target.ID + "/providers/Microsoft.Authorization/roleAssignments/" + name,
 				Type:      "azure-native:authorization:RoleAssignment",

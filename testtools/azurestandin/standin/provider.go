@@ -198,6 +198,9 @@ func (p *Provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (
 	if _, err := latencies(p.env(EnvLatency)); err != nil {
 		failures = append(failures, &pulumirpc.CheckFailure{Reason: err.Error()})
 	}
+	if _, err := parseCallerRoles(p.env(EnvCallerRoles)); err != nil {
+		failures = append(failures, &pulumirpc.CheckFailure{Reason: err.Error()})
+	}
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil
 }
 
@@ -485,6 +488,9 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 		props, err := marshal(previewOutputs(k, token, in, old), withUnknowns)
 		return "", props, err
 	}
+	if err := p.authorizePut(k, in, old == nil); err != nil {
+		return "", nil, err
+	}
 	end, err := p.beginFICWrite(k, in)
 	if err != nil {
 		return "", nil, err
@@ -507,6 +513,25 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 		return "", nil, initFailed(c.id, props, news, c.initFailed)
 	}
 	return c.id, props, nil
+}
+
+// authorizePut is ARM's check of a PUT: write on the resource, and for a
+// create also read, since azure-native reads the id first to refuse
+// creating a resource that exists.
+func (p *Provider) authorizePut(k *kind, in resource.PropertyMap, create bool) error {
+	for _, ik := range k.idKeys {
+		if gets(in, ik) == "" {
+			return nil // apply answers the missing name
+		}
+	}
+	id := k.id(in)
+	role := assigningRole(k, func(key string) string { return gets(in, key) })
+	if create {
+		if err := p.authorize(k.actionType()+"/read", id, role); err != nil {
+			return err
+		}
+	}
+	return p.authorize(k.actionType()+"/write", id, role)
 }
 
 // initFailed reports an operation that left the resource behind, failed, as
@@ -614,6 +639,11 @@ func (p *Provider) apply(k *kind, token, urn string, in resource.PropertyMap, ol
 func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (resp *pulumirpc.ReadResponse, err error) {
 	token := typeOf(req.GetType(), req.GetUrn())
 	defer p.logged("Read", token, urnName(req.GetUrn()), &err)()
+	if k, kerr := kindOf(token); kerr == nil {
+		if err = p.authorize(k.actionType()+"/read", req.GetId(), ""); err != nil {
+			return nil, err
+		}
+	}
 	if err = p.fault(ShortType(token), "read"); err != nil {
 		return nil, err
 	}
@@ -645,15 +675,25 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (_ *e
 	token := typeOf(req.GetType(), req.GetUrn())
 	defer p.logged("Delete", token, urnName(req.GetUrn()), &err)()
 	short := ShortType(token)
-	if err = p.fault(short, "delete"); err != nil {
-		return nil, err
-	}
-	if k, kerr := kindOf(token); kerr == nil {
-		var stored *Object
+	k, kerr := kindOf(token)
+	var stored *Object
+	if kerr == nil {
 		_ = p.Store.View(func(s *State) error {
 			stored = s.Get(req.GetId())
 			return nil
 		})
+		role := ""
+		if stored != nil {
+			role = assigningRole(k, stored.Input)
+		}
+		if err = p.authorize(k.actionType()+"/delete", req.GetId(), role); err != nil {
+			return nil, err
+		}
+	}
+	if err = p.fault(short, "delete"); err != nil {
+		return nil, err
+	}
+	if kerr == nil {
 		if stored != nil {
 			// A link's delete writes credentials only when it cleans up.
 			if k.short != "Linker" || forcedCleanup(fromState(stored.Inputs)) {
@@ -737,10 +777,13 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 // getResource is an ARM GET of the resource the args name: its outputs,
 // or 404 as ARM answers for a missing group, parent or resource.
 func (p *Provider) getResource(tok string, k *kind, args resource.PropertyMap) (resource.PropertyMap, error) {
+	id := k.id(args)
+	if err := p.authorize(k.actionType()+"/read", id, ""); err != nil {
+		return nil, err
+	}
 	if err := p.fault(ShortType(tok), "invoke"); err != nil {
 		return nil, err
 	}
-	id := k.id(args)
 	var obj *Object
 	err := p.Store.View(func(s *State) error {
 		if rg := gets(args, "resourceGroupName"); s.Get(rgID(rg)) == nil {
@@ -767,6 +810,14 @@ func (p *Provider) getResource(tok string, k *kind, args resource.PropertyMap) (
 func (p *Provider) credentials(tok string, args resource.PropertyMap) (resource.PropertyMap, error) {
 	rg, name := gets(args, "resourceGroupName"), gets(args, "resourceName")
 	id := inRG("Microsoft.ContainerService/managedClusters", "resourceName")(args)
+	// POST .../listClusterUserCredential (or ...Admin...), an action of its own.
+	action := "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action"
+	if strings.HasSuffix(tok, "AdminCredentials") {
+		action = "Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action"
+	}
+	if err := p.authorize(action, id, ""); err != nil {
+		return nil, err
+	}
 	if err := p.fault(ShortType(tok), "invoke"); err != nil {
 		return nil, err
 	}
