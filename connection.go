@@ -104,10 +104,19 @@ func withOverrideAdvice(err error, project string) error {
 	if missing.Kind == k8s.KindSecret {
 		key = "secretName"
 	}
-	return fmt.Errorf("%w. The name is Service Connector's observed convention, not a contract: "+
+	err = fmt.Errorf("%w. The name is Service Connector's observed convention, not a contract: "+
 		"if it created the %s under another name, run `pulumi config set %s:%s <name>`; "+
 		"if it is slow, raise %s:connectorWaitSeconds; check the connection with `az aks connection list`",
 		err, missing.Kind, project, key, project)
+	if len(missing.Found) == 0 {
+		// Nothing of Service Connector's is there at all: its cluster
+		// extension did not run, rather than chose another name.
+		err = fmt.Errorf("%w. Service Connector created nothing in this namespace: its cluster extension sc-extension "+
+			"creates these objects with the job sc-job in namespace sc-system; see why with "+
+			"`az k8s-extension show --cluster-type managedClusters --name sc-extension --cluster-name <clusterName> --resource-group <resourceGroupName>` "+
+			"(both are stack outputs) and `kubectl logs job/sc-job -n sc-system`", err)
+	}
+	return err
 }
 
 // connectDirectly declares what Service Connector would create: the

@@ -28,6 +28,22 @@ func TestAMissingObjectNamesTheSettingThatOverridesIt(t *testing.T) {
 	}
 }
 
+// With no sc- object at all, the cause is Service Connector's cluster
+// extension, not a name: the advice says where to look.
+func TestNothingOfServiceConnectorsPointsAtItsClusterExtension(t *testing.T) {
+	wants := []string{"Service Connector created nothing in this namespace", "sc-extension", "kubectl logs job/sc-job -n sc-system"}
+	none := withOverrideAdvice(&k8s.MissingObjectError{Kind: k8s.KindSecret, Name: "sc-x", Namespace: "demo", Waited: time.Minute}, "proj")
+	for _, want := range append(wants, "raise proj:connectorWaitSeconds", "proj:secretName") {
+		if !strings.Contains(none.Error(), want) {
+			t.Errorf("advice %q lacks %q", none, want)
+		}
+	}
+	other := withOverrideAdvice(&k8s.MissingObjectError{Kind: k8s.KindSecret, Name: "sc-x", Namespace: "demo", Waited: time.Minute, Found: []string{"sc-y"}}, "proj")
+	if strings.Contains(other.Error(), wants[0]) {
+		t.Errorf("an object under another name blamed the extension: %q", other)
+	}
+}
+
 func TestOtherWaitErrorsGetNoOverrideAdvice(t *testing.T) {
 	refused := errors.New("the cluster refused to read service account demo/sc-x")
 	if err := withOverrideAdvice(refused, "proj"); err != refused {

@@ -20,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"aks-openai-workload-identity/infra"
+	"aks-openai-workload-identity/testtools/azurestandin/standin"
 	"aks-openai-workload-identity/testtools/demoimage"
 )
 
@@ -32,6 +33,8 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 	cases := []struct {
 		name, faults string
 		config       map[string]string
+		// env are more stand-in knobs.
+		env map[string]string
 		// rbacDelay: role assignments reach the data plane this late.
 		rbacDelay time.Duration
 		// edit changes the program's copy before up: a bug in the program.
@@ -145,17 +148,41 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 			within: 2 * time.Minute,
 		},
 		{
-			name:   "409 Conflict on the link",
-			faults: "Linker:create:1=409",
-			config: map[string]string{"namespace": "e2e-conflict"},
-			wants:  []string{"Status=409", `Code="Conflict"`},
+			// Service Connector in AKS: the subscription is not registered
+			// with the provider of its cluster extension. The preflight
+			// would refuse this in preview (TestPreflightFailsPreviewInSeconds);
+			// off, the link's own failure must name the cause.
+			name:   "Microsoft.KubernetesConfiguration not registered",
+			env:    map[string]string{standin.EnvUnregisteredProviders: "Microsoft.KubernetesConfiguration"},
+			config: map[string]string{"namespace": "e2e-unregistered", "preflight": "false"},
+			wants:  []string{"Status=409", `Code="MissingSubscriptionRegistration"`, "not registered to use namespace 'Microsoft.KubernetesConfiguration'"},
 			within: 2 * time.Minute,
+		},
+		{
+			// AKS is busy with a background operation when the link comes.
+			name:   "409 on the link while the cluster is updating",
+			env:    map[string]string{standin.EnvClusterBusy: "1h"},
+			config: map[string]string{"namespace": "e2e-conflict"},
+			wants:  []string{"Status=409", `Code="OperationNotAllowed"`, "Another operation (Updating) is in progress"},
+			within: 2 * time.Minute,
+		},
+		{
+			// Service Connector's cluster extension never makes the objects.
+			name:   "Service Connector's objects never appear",
+			faults: "Linker:kube=skip",
+			config: map[string]string{"namespace": "e2e-no-objects", "connectorWaitSeconds": "15"},
+			wants: []string{`did not appear in namespace "e2e-no-objects" within 15s`, "Service Connector created nothing in this namespace",
+				"sc-extension", "kubectl logs job/sc-job -n sc-system", project + ":connectorWaitSeconds"},
+			within: 3 * time.Minute,
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			w := newWorldRBAC(t, c.faults, c.rbacDelay)
+			for k, v := range c.env {
+				w.env[k] = v
+			}
 			if c.edit != nil {
 				c.edit(t, w.dir)
 				w.rebuildProgram()

@@ -26,6 +26,9 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	// Credential writes take a moment, so two under the identity at once
 	// would overlap and get Entra's 409; the mode switches must not.
 	w.env["AZURE_STANDIN_LATENCY"] = "FederatedIdentityCredential=1s,Linker=1s"
+	// New identities replicate slowly, as in Entra: the program's grants
+	// go through only because they name the principal's type.
+	w.env[standin.EnvPrincipalDelay] = "1h"
 	// Deployed as deploy.yml's prod job is: with the prod deploy identity's
 	// roles only (README, "Stacks and promotion").
 	w.env[standin.EnvCallerRoles] = prodDeployRoles
@@ -129,8 +132,13 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		}
 		actAs(t, st, prodDeployRoles)
 		mustUp(t, st)
-		if azure := w.azureObjects(); azure["Linker"] != 0 || azure["FederatedIdentityCredential"] != 1 {
+		if azure := w.azureObjects(); azure["Linker"] != 0 || azure["FederatedIdentityCredential"] != 1 || azure["RoleAssignment"] != 2 {
 			t.Errorf("after switching back to direct: %v", azure)
+		}
+		// The link asked for ForcedCleanup: Service Connector took its
+		// credential and its OpenAI Contributor grant away with it.
+		if left := w.serviceConnectorLeftovers(); len(left) != 0 {
+			t.Errorf("Service Connector's grants outlived the link: %v", left)
 		}
 		checkDemoJob(t, "sc-demo", "sc-demo-openai-identity", "sc-demo-openai-identity-connection", out["image"].Value.(string))
 		checkDemoRan(t, w, "sc-demo", clientID)

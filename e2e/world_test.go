@@ -264,6 +264,25 @@ func (w *world) azureObjects() map[string]int {
 	return n
 }
 
+// serviceConnectorLeftovers are the stand-in's objects Service Connector
+// made (a federated credential, a role assignment) whose link is gone.
+func (w *world) serviceConnectorLeftovers() []string {
+	w.t.Helper()
+	var left []string
+	err := w.azure.View(func(st *standin.State) error {
+		for _, o := range st.Objects {
+			if o.ManagedBy != "" && st.Get(o.ManagedBy) == nil {
+				left = append(left, standin.ShortType(o.Type)+" "+o.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return left
+}
+
 // taskRuns counts the ACR runs the stand-in started, in every registry.
 func (w *world) taskRuns() int {
 	w.t.Helper()

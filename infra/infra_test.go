@@ -274,6 +274,10 @@ func TestImageBuildsInsideACRAndPinsTheDigest(t *testing.T) {
 		propStr(run, "runRequest", "platform", "os") != "Linux" {
 		t.Errorf("task run %v", run)
 	}
+	// ACR refuses a run timeout outside 300-28800 s (containerregistry spec).
+	if timeout, _ := prop(run, "runRequest", "timeout").V.(float64); timeout != 1200 {
+		t.Errorf("run timeout %v s, want 1200 (ACR allows 300 to 28800)", prop(run, "runRequest", "timeout").V)
+	}
 	task, err := base64.StdEncoding.DecodeString(propStr(run, "runRequest", "encodedTaskContent"))
 	if err != nil {
 		t.Fatal(err)
@@ -595,8 +599,10 @@ func TestServiceConnectorLinkIsTheTutorialsLinker(t *testing.T) {
 		"authInfo.authType":       "userAssignedIdentity",
 		"authInfo.clientId":       clientID,
 		"authInfo.subscriptionId": mocks.SubscriptionID,
-		"clientType":              "none",
-		"scope":                   "demo",
+		// Service Connector then removes its credential and grant with the link.
+		"authInfo.deleteOrUpdateBehavior": "ForcedCleanup",
+		"clientType":                      "none",
+		"scope":                           "demo",
 	}
 	for path, w := range want {
 		if got := prop(l.Inputs, strings.Split(path, ".")...).V; got != w {

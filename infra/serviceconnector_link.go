@@ -57,6 +57,11 @@ func NewServiceConnectorLink(ctx *pulumi.Context, name string, args ServiceConne
 			AuthType:       pulumi.String("userAssignedIdentity"),
 			ClientId:       args.IdentityClientID,
 			SubscriptionId: client.SubscriptionId(),
+			// Service Connector grants the identity a role on the account
+			// and federates it with the cluster. Without ForcedCleanup it
+			// keeps both when the link goes (a destroy, a switch to direct
+			// mode), and the identity keeps a grant nothing declares.
+			DeleteOrUpdateBehavior: pulumi.String("ForcedCleanup"),
 		},
 		ClientType: pulumi.String(args.ClientType),
 		Scope:      pulumi.String(args.Namespace),

@@ -51,6 +51,9 @@ type UserAssignedIdentityAuthInfo struct {
 	AuthType       pulumi.StringInput `pulumi:"authType"`
 	ClientId       pulumi.StringInput `pulumi:"clientId"`
 	SubscriptionId pulumi.StringInput `pulumi:"subscriptionId"`
+	// DeleteOrUpdateBehavior is Default or ForcedCleanup: whether Service
+	// Connector removes what it set up when the link is updated or deleted.
+	DeleteOrUpdateBehavior pulumi.StringInput `pulumi:"deleteOrUpdateBehavior"`
 }
 
 // Linker is a Service Connector link.

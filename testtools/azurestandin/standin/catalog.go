@@ -16,13 +16,10 @@ import (
 // the stand-in's ARM rules (a deployment's model, SKU and quota) and the
 // ARM reads it serves (package arm), in the REST specs' response shapes.
 
-// Knobs of the catalog; see README.md.
+// Knobs of the catalog (and EnvUnregisteredProviders, knobs.go); see README.md.
 const (
 	// EnvCatalog is a catalog file that replaces the built-in one.
 	EnvCatalog = "AZURE_STANDIN_CATALOG"
-	// EnvUnregisteredProviders lists namespaces (comma-separated) that are
-	// not registered in the subscription.
-	EnvUnregisteredProviders = "AZURE_STANDIN_UNREGISTERED_PROVIDERS"
 	// EnvForbiddenReads lists ARM reads (comma-separated: locations,
 	// models, usages, kubernetesVersions, skus, providers, resources,
 	// deployments) the caller may not perform: 403 AuthorizationFailed.

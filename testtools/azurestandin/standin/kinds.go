@@ -68,6 +68,8 @@ type op struct {
 	// initFailed makes the operation fail after being recorded, as an ACR
 	// run that ends Failed does.
 	initFailed error
+	// busyUntil is stored with the object (a cluster's background operation).
+	busyUntil time.Time
 }
 
 func rgID(rg string) string {
@@ -114,6 +116,13 @@ var (
 	poolNamePattern  = regexp.MustCompile(`^[a-z][a-z0-9]{0,11}$`)
 	roleDefPattern   = regexp.MustCompile(`^(/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions/([0-9a-fA-F-]{36})$`)
 	deploymentSkus   = []string{"Standard", "GlobalStandard", "DataZoneStandard", "ProvisionedManaged", "GlobalProvisionedManaged", "DataZoneProvisionedManaged", "GlobalBatch", "DataZoneBatch", "DeveloperTier"}
+)
+
+// AKS's version when none is requested, and the patch a <major.minor>
+// request resolves to (the stand-in's catalog has one of each).
+const (
+	defaultKubernetesVersion = "1.33.2"
+	latestPatch              = "2"
 )
 
 var kinds = map[string]*kind{}
@@ -366,6 +375,12 @@ func applyCluster(c *op) error {
 	if c.old != nil && c.old.Inputs != nil && gets(fromState(c.old.Inputs), "dnsPrefix") != gets(in, "dnsPrefix") {
 		return armErr(400, "PropertyChangeNotAllowed", "Changing property 'dnsPrefix' is not allowed.")
 	}
+	if c.old != nil && c.p.now().Before(c.old.BusyUntil) {
+		return clusterBusy()
+	}
+	if d := c.p.durationKnob(EnvClusterBusy); d > 0 {
+		c.busyUntil = c.now.Add(d)
+	}
 	loc := gets(in, "location")
 	rg := gets(in, "resourceGroupName")
 	c.out["provisioningState"] = str("Succeeded")
@@ -376,14 +391,18 @@ func applyCluster(c *op) error {
 	}
 	c.out["fqdn"] = str(host + ".hcp." + loc + ".azmk8s.io")
 	c.out["azurePortalFQDN"] = str(host + ".portal.hcp." + loc + ".azmk8s.io")
-	version := gets(in, "kubernetesVersion")
-	if version == "" {
-		version = "1.33.2"
-	} else if strings.Count(version, ".") == 1 {
-		version += ".2"
+	// kubernetesVersion stays as requested (<major.minor> or a full
+	// version); currentKubernetesVersion is the full version running, a
+	// <major.minor> request resolved to its latest patch.
+	requested := gets(in, "kubernetesVersion")
+	current := requested
+	if requested == "" {
+		requested, current = defaultKubernetesVersion, defaultKubernetesVersion
+	} else if strings.Count(requested, ".") == 1 {
+		current = requested + "." + latestPatch
 	}
-	c.out["currentKubernetesVersion"] = str(version)
-	c.out["kubernetesVersion"] = str(version)
+	c.out["currentKubernetesVersion"] = str(current)
+	c.out["kubernetesVersion"] = str(requested)
 	c.out["maxAgentPools"] = resource.NewNumberProperty(100)
 	nodeRG := gets(in, "nodeResourceGroup")
 	if nodeRG == "" {
@@ -426,8 +445,12 @@ func applyCluster(c *op) error {
 	for _, pool := range pools.ArrayValue() {
 		m := unwrap(pool).ObjectValue().Copy()
 		m["provisioningState"] = str("Succeeded")
-		m["orchestratorVersion"] = str(version)
-		m["currentOrchestratorVersion"] = str(version)
+		// A pool's orchestratorVersion follows the same rule as the
+		// cluster's kubernetesVersion.
+		if !getv(m, "orchestratorVersion").IsString() {
+			m["orchestratorVersion"] = str(requested)
+		}
+		m["currentOrchestratorVersion"] = str(current)
 		m["powerState"] = resource.NewObjectProperty(resource.PropertyMap{"code": str("Running")})
 		outPools = append(outPools, resource.NewObjectProperty(m))
 	}
@@ -606,10 +629,20 @@ func (k *kind) tokenOf(c *op) string {
 
 // --- TaskRun ---------------------------------------------------------------
 
+// A run's timeout in seconds, as the containerregistry spec bounds
+// runRequest.timeout (default 3600).
+const (
+	minRunTimeout = 300
+	maxRunTimeout = 28800
+)
+
 func applyTaskRun(c *op) error {
 	reqType := gets(c.in, "runRequest.type")
 	if reqType == "" {
 		return armErr(400, "InvalidRequestContent", "The run request is missing: set runRequest.")
+	}
+	if v := getv(c.in, "runRequest.timeout"); v.IsNumber() && (v.NumberValue() < minRunTimeout || v.NumberValue() > maxRunTimeout) {
+		return armErr(400, "InvalidRequestContent", "The run request's timeout %v is out of range: it must be from %d to %d seconds.", v.NumberValue(), minRunTimeout, maxRunTimeout)
 	}
 	registryID, _ := c.k.parent(c.in)
 	failedPut := "acr-run-failed-put:" + key(c.id)
@@ -728,23 +761,23 @@ func applyTaskRun(c *op) error {
 // --- RoleAssignment --------------------------------------------------------
 
 // principalKind finds a principal the emulated directory knows.
-func principalKind(st *State, id string) (string, bool) {
+func principalKind(st *State, id string) (typ string, created time.Time, ok bool) {
 	if id == ObjectID {
-		return "User", true
+		return "User", time.Time{}, true
 	}
 	for _, o := range st.Objects {
 		switch ShortType(o.Type) {
 		case "UserAssignedIdentity":
 			if o.Output("principalId") == id {
-				return "ServicePrincipal", true
+				return "ServicePrincipal", o.Created, true
 			}
 		case "ManagedCluster":
 			if o.Output("identity.principalId") == id || o.Output("identityProfile.kubeletidentity.objectId") == id {
-				return "ServicePrincipal", true
+				return "ServicePrincipal", o.Created, true
 			}
 		}
 	}
-	return "", false
+	return "", time.Time{}, false
 }
 
 func applyRoleAssignment(c *op) error {
@@ -758,11 +791,20 @@ func applyRoleAssignment(c *op) error {
 	if !strings.EqualFold(scope, "/subscriptions/"+SubscriptionID) && c.st.Get(scope) == nil {
 		return armErr(404, "ResourceNotFound", "The scope '%s' does not exist or cannot be found.", scope)
 	}
-	actual, ok := principalKind(c.st, principal)
+	actual, created, ok := principalKind(c.st, principal)
+	given := gets(c.in, "principalType")
+	// A principal not yet replicated is not found, unless the request
+	// names its type: ARM then assigns without looking it up.
+	if ok && c.now.Before(created.Add(c.p.durationKnob(EnvPrincipalDelay))) {
+		ok = false
+		if given != "" {
+			actual, ok = given, true
+		}
+	}
 	if !ok {
 		return armErr(400, "PrincipalNotFound", "Principal %s does not exist in the directory %s. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype", strings.ReplaceAll(principal, "-", ""), TenantID)
 	}
-	if given := gets(c.in, "principalType"); given != "" && given != actual {
+	if given != "" && given != actual {
 		return armErr(400, "UnmatchedPrincipalType", "The PrincipalId '%s' has type '%s' , which is different from specified PrincipalType '%s'.", strings.ReplaceAll(principal, "-", ""), actual, given)
 	}
 	for _, ra := range c.st.Find("RoleAssignment", func(o *Object) bool { return key(o.ID) != key(c.id) }) {

@@ -22,6 +22,15 @@ const (
 	EnvSCDelay      = "AZURE_STANDIN_SC_DELAY"
 	EnvSoftDelete   = "AZURE_STANDIN_SOFT_DELETE"
 	EnvFreeTrial    = "AZURE_STANDIN_FREE_TRIAL"
+	// EnvUnregisteredProviders lists resource provider namespaces the
+	// subscription is not registered with (comma-separated).
+	EnvUnregisteredProviders = "AZURE_STANDIN_UNREGISTERED_PROVIDERS"
+	// EnvClusterBusy keeps a cluster busy with a background operation this
+	// long after each create or update.
+	EnvClusterBusy = "AZURE_STANDIN_CLUSTER_BUSY"
+	// EnvPrincipalDelay is how long a new principal takes to replicate to
+	// where role assignments look it up.
+	EnvPrincipalDelay = "AZURE_STANDIN_PRINCIPAL_DELAY"
 )
 
 // Fixed identities of the emulated tenant, as getClientConfig reports them.
@@ -144,6 +153,32 @@ func latencies(spec string) (map[string]time.Duration, error) {
 		out[typ] = dur
 	}
 	return out, nil
+}
+
+// unregistered reports whether the subscription is not registered with a
+// resource provider namespace (AZURE_STANDIN_UNREGISTERED_PROVIDERS).
+func (p *Provider) unregistered(namespace string) bool {
+	for _, ns := range strings.Split(p.env(EnvUnregisteredProviders), ",") {
+		if strings.EqualFold(strings.TrimSpace(ns), namespace) {
+			return true
+		}
+	}
+	return false
+}
+
+// missingRegistration is ARM's answer for a namespace the subscription is
+// not registered with.
+func missingRegistration(namespace string) *ARMError {
+	return armErr(409, "MissingSubscriptionRegistration", "The subscription is not registered to use namespace '%s'. See https://aka.ms/rps-not-found for how to register subscriptions.", namespace)
+}
+
+// durationKnob parses a duration knob; unset or malformed is zero.
+func (p *Provider) durationKnob(name string) time.Duration {
+	d, err := time.ParseDuration(p.env(name))
+	if err != nil {
+		return 0
+	}
+	return d
 }
 
 // logLine appends one line to the AZURE_STANDIN_LOG file, if set.

@@ -61,8 +61,17 @@ func applyLinker(c *op) error {
 	c.out["scope"] = str(namespace)
 	c.out["provisioningState"] = str("Succeeded")
 
-	// Service Connector replaces what it made for this link before.
-	removeManaged(c.st, c.id)
+	if cluster := c.st.Get(clusterID); cluster != nil && ShortType(cluster.Type) == "ManagedCluster" {
+		if err := c.p.aksAllowsLink(c.st, cluster); err != nil {
+			return err
+		}
+	}
+
+	// With ForcedCleanup, Service Connector removes what it made for this
+	// link before; by default it keeps it and adds to it.
+	if forcedCleanup(in) {
+		removeManaged(c.st, c.id)
+	}
 
 	if gets(in, "authInfo.authType") != "userAssignedIdentity" {
 		return nil
@@ -178,6 +187,37 @@ func applyLinker(c *op) error {
 	}
 	c.after = append(c.after, func() { c.p.serviceConnector(job) })
 	return nil
+}
+
+// forcedCleanup reports whether a link asks Service Connector to remove
+// what it made (the federated credential, the role assignment) when the
+// link is updated or deleted: authInfo.deleteOrUpdateBehavior ForcedCleanup.
+// Default (or none) leaves them behind.
+func forcedCleanup(in resource.PropertyMap) bool {
+	return gets(in, "authInfo.deleteOrUpdateBehavior") == "ForcedCleanup"
+}
+
+// Namespace of the resource provider behind Service Connector's cluster
+// extension (sc-extension).
+const kubernetesConfigurationRP = "Microsoft.KubernetesConfiguration"
+
+// aksAllowsLink is what a link on an AKS cluster meets before Service
+// Connector can install or use its cluster extension: the subscription must
+// be registered with Microsoft.KubernetesConfiguration, and the cluster must
+// not be busy with another operation.
+func (p *Provider) aksAllowsLink(st *State, cluster *Object) error {
+	if p.unregistered(kubernetesConfigurationRP) {
+		return missingRegistration(kubernetesConfigurationRP)
+	}
+	if p.now().Before(cluster.BusyUntil) {
+		return clusterBusy()
+	}
+	return nil
+}
+
+// clusterBusy is AKS's answer to an operation while another one runs.
+func clusterBusy() *ARMError {
+	return armErr(409, "OperationNotAllowed", "Operation is not allowed: Another operation (Updating) is in progress, please wait for it to finish before starting a new operation. See https://aka.ms/aks-pending-operation for more details")
 }
 
 // removeManaged deletes what Service Connector made for a link.

@@ -623,7 +623,7 @@ func (p *Provider) apply(k *kind, token, urn string, in resource.PropertyMap, ol
 		if c.old != nil {
 			created = c.old.Created
 		}
-		s.Put(&Object{ID: c.id, Type: token, URN: urn, Inputs: plain(in), Outputs: plain(c.out), Created: created, Updated: c.now})
+		s.Put(&Object{ID: c.id, Type: token, URN: urn, Inputs: plain(in), Outputs: plain(c.out), Created: created, Updated: c.now, BusyUntil: c.busyUntil})
 		return nil
 	})
 	if err != nil {
@@ -695,11 +695,14 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (_ *e
 	}
 	if kerr == nil {
 		if stored != nil {
-			end, err := p.beginWrite(k, fromState(stored.Inputs))
-			if err != nil {
-				return nil, err
+			// A link's delete writes credentials only when it cleans up.
+			if k.short != "Linker" || forcedCleanup(fromState(stored.Inputs)) {
+				end, err := p.beginWrite(k, fromState(stored.Inputs))
+				if err != nil {
+					return nil, err
+				}
+				defer end()
 			}
-			defer end()
 			p.latency(k.short)
 		}
 	}
@@ -709,7 +712,9 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (_ *e
 			return nil
 		}
 		for _, o := range s.Remove(obj.ID) {
-			removeManaged(s, o.ID)
+			if ShortType(o.Type) == "Linker" && forcedCleanup(fromState(o.Inputs)) {
+				removeManaged(s, o.ID)
+			}
 			// Deleted accounts, also those of a deleted group, stay
 			// soft-deleted with their subdomain reserved.
 			if ShortType(o.Type) == "Account" && p.env(EnvSoftDelete) != "0" {

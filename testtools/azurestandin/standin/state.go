@@ -29,6 +29,9 @@ type Object struct {
 	ManagedBy string    `json:"managedBy,omitempty"`
 	Created   time.Time `json:"created"`
 	Updated   time.Time `json:"updated"`
+	// BusyUntil is when a cluster's background operation ends
+	// (AZURE_STANDIN_CLUSTER_BUSY); until then AKS refuses other operations.
+	BusyUntil time.Time `json:"busyUntil,omitzero"`
 }
 
 // Output reads a string output by dotted path.
