@@ -39,16 +39,26 @@ echo "== rebuild after a one-line edit of main.go ($RUNS runs)"
 mkdir -p "$WORK/project"
 tar -C "$ROOT" --exclude=./.git --exclude=./e2e --exclude=./testtools --exclude=./.ci -cf - . | tar -C "$WORK/project" -xf -
 # What the Go language host runs for each preview and up.
-build() { (cd "$WORK/project" && go build -o "$WORK/program" .); }
-build # warm: the build cache holds every dependency from here on
-: >"$WORK/rebuild"
-for i in $(seq 1 "$RUNS"); do
-  echo "// bench edit $i" >>"$WORK/project/main.go"
-  t0=$(now); build; t1=$(now)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' | tee -a "$WORK/rebuild" | sed "s/^/  run $i: /; s/$/ s/"
-done
+build() { (cd "$WORK/project" && go build "$@" -o "$WORK/program" .); }
+# rebuilds FILE [go build flags]: RUNS timed builds, each after a one-line edit.
+rebuilds() {
+  local out=$1 i t0 t1
+  shift
+  build "$@" # warm: the build cache holds every dependency from here on
+  : >"$out"
+  for i in $(seq 1 "$RUNS"); do
+    echo "// bench edit $i" >>"$WORK/project/main.go"
+    t0=$(now); build "$@"; t1=$(now)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' | tee -a "$out" | sed "s/^/  run $i: /; s/$/ s/"
+  done
+}
+rebuilds "$WORK/rebuild"
 size=$(stat -c %s "$WORK/program")
 rebuild=$(median <"$WORK/rebuild")
+echo "== the same, with -ldflags='-s -w' ($RUNS runs)"
+rebuilds "$WORK/rebuild-sw" -ldflags='-s -w'
+size_sw=$(stat -c %s "$WORK/program")
+rebuild_sw=$(median <"$WORK/rebuild-sw")
 
 echo "== no-change pulumi preview of the dev stack ($RUNS runs)"
 if [[ -f "$LOCAL/localazure.pid" ]] && kill -0 "$(cat "$LOCAL/localazure.pid")" 2>/dev/null; then
