@@ -142,7 +142,7 @@ func run(dir, name string, args ...string) error {
 // tools, VCS and CI files) to dir, so each test has its own stack files.
 func copyProject(t *testing.T, dir string) {
 	t.Helper()
-	skip := map[string]bool{".git": true, ".ci": true, "e2e": true, "testtools": true}
+	skip := map[string]bool{".git": true, ".ci": true, ".build": true, "e2e": true, "testtools": true}
 	err := filepath.WalkDir(shared.root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 WORK=$(mktemp -d -t aks-openai-deps-XXXX)
 trap 'rm -rf "$WORK"' EXIT
-tar -C "$ROOT" --exclude=./.git --exclude=./e2e --exclude=./testtools --exclude=./.ci -cf - . | tar -C "$WORK" -xf -
+tar -C "$ROOT" --exclude=./.git --exclude=./e2e --exclude=./testtools --exclude=./.ci --exclude=./.build -cf - . | tar -C "$WORK" -xf -
 
 AZ=github.com/pulumi/pulumi-azure-native-sdk
 K8S=github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes

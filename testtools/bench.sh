@@ -37,7 +37,7 @@ trap cleanup EXIT
 
 echo "== rebuild after a one-line edit of main.go ($RUNS runs)"
 mkdir -p "$WORK/project"
-tar -C "$ROOT" --exclude=./.git --exclude=./e2e --exclude=./testtools --exclude=./.ci -cf - . | tar -C "$WORK/project" -xf -
+tar -C "$ROOT" --exclude=./.git --exclude=./e2e --exclude=./testtools --exclude=./.ci --exclude=./.build -cf - . | tar -C "$WORK/project" -xf -
 # What the Go language host runs for each preview and up.
 build() { (cd "$WORK/project" && go build "$@" -o "$WORK/program" .); }
 # rebuilds FILE [go build flags]: RUNS timed builds, each after a one-line edit.

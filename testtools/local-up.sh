@@ -60,11 +60,28 @@ bash testtools/toolchain/install-plugins.sh "$LOCAL/pulumi-home" "$LOCAL/bin/pul
 # The project as a user has it, in a folder of its own, so this stack's
 # files (its encryption salt) never touch the checkout.
 mkdir -p "$LOCAL/project"
-tar -C "$ROOT" --exclude=./.git --exclude=./e2e --exclude=./testtools --exclude=./.ci -cf - . | tar -C "$LOCAL/project" -xf -
+tar -C "$ROOT" --exclude=./.git --exclude=./e2e --exclude=./testtools --exclude=./.ci --exclude=./.build -cf - . | tar -C "$LOCAL/project" -xf -
+
+# The Pulumi CLI beside a wrapper of the cached Go language host. Current
+# language hosts read Pulumi.yaml's runtime options from the CLI; the one
+# built here (sdk v3.62.0, the newest whose host the module proxy serves)
+# takes them only as flags, so the wrapper passes buildTarget as its flag.
+# The CLI starts the language host found beside its own executable.
+mkdir -p "$LOCAL/cli/bin"
+ln -f "$BIN/pulumi" "$LOCAL/cli/bin/pulumi" 2>/dev/null || cp "$BIN/pulumi" "$LOCAL/cli/bin/pulumi"
+cat > "$LOCAL/cli/bin/pulumi-language-go" <<HOST
+#!/bin/sh
+target=\$(sed -n 's/^ *buildTarget: *//p' Pulumi.yaml 2>/dev/null | head -n 1)
+if [ -n "\$target" ]; then
+  exec "$BIN/pulumi-language-go" -buildTarget "\$target" "\$@"
+fi
+exec "$BIN/pulumi-language-go" "\$@"
+HOST
+chmod +x "$LOCAL/cli/bin/pulumi-language-go"
 
 cat > "$LOCAL/env.sh" <<ENV
 # The local playground: source this file, then use pulumi and kubectl.
-export PATH="$BIN:\$PATH"
+export PATH="$LOCAL/cli/bin:$BIN:\$PATH"
 export KUBECONFIG="$KUBECONFIG"
 export PULUMI_HOME="$LOCAL/pulumi-home"
 export PULUMI_BACKEND_URL="file://$LOCAL/backend"
