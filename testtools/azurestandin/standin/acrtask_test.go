@@ -214,25 +214,13 @@ func TestConcurrentCredentialWritesOnOneIdentityConflict(t *testing.T) {
 		_, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnFor(tFIC, name), Type: tFIC, Properties: in})
 		return err
 	}
-	errs := make(chan error, 2)
-	go func() { errs <- fic(h.provider(), "one") }()
-	time.Sleep(100 * time.Millisecond)
-	go func() { errs <- fic(h.provider(), "two") }()
-	var failed []error
-	for range 2 {
-		if err := <-errs; err != nil {
-			failed = append(failed, err)
-		}
-	}
-	if len(failed) != 1 {
-		t.Fatalf("%d of two overlapping writes failed: %v", len(failed), failed)
-	}
-	wantErr(t, failed[0], `Status=409 Code="ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity"`, "Concurrent Federated Identity Credentials writes under the same managed identity are not supported")
+	wantErr(t, h.oneOfTwoOverlappingWritesFails(fic), `Status=409 Code="ConcurrentFederatedIdentityCredentialsWritesForSingleManagedIdentity"`, "Concurrent Federated Identity Credentials writes under the same managed identity are not supported")
 	// In sequence: fine.
 	if err := fic(h.provider(), "three"); err != nil {
 		t.Fatal(err)
 	}
 	// A link's credential and the program's, at once: the same conflict.
+	errs := make(chan error, 1)
 	go func() {
 		_, _, err := h.create(tLinker, "conn", linkerInputs(w, "demo"))
 		errs <- err

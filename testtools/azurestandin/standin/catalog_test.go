@@ -125,20 +125,7 @@ func TestConcurrentWritesUnderOneAccountConflict(t *testing.T) {
 		_, err := p.Create(context.Background(), &pulumirpc.CreateRequest{Urn: urnFor(tDeploy, name), Type: tDeploy, Properties: in})
 		return err
 	}
-	errs := make(chan error, 2)
-	go func() { errs <- create(h.provider(), "one") }()
-	time.Sleep(100 * time.Millisecond)
-	go func() { errs <- create(h.provider(), "two") }()
-	var failed []error
-	for range 2 {
-		if err := <-errs; err != nil {
-			failed = append(failed, err)
-		}
-	}
-	if len(failed) != 1 {
-		t.Fatalf("%d of two overlapping writes failed: %v", len(failed), failed)
-	}
-	wantErr(t, failed[0], `Status=409 Code="RequestConflict"`, "Another operation is being performed on the parent resource '"+w.accountID+"'. Please try again later.")
+	wantErr(t, h.oneOfTwoOverlappingWritesFails(create), `Status=409 Code="RequestConflict"`, "Another operation is being performed on the parent resource '"+w.accountID+"'. Please try again later.")
 	if err := create(h.provider(), "three"); err != nil {
 		t.Fatalf("a write after the others: %v", err)
 	}

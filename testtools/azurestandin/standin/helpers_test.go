@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
@@ -165,6 +166,27 @@ func (h *harness) state() *State {
 		h.t.Fatal(err)
 	}
 	return st
+}
+
+// oneOfTwoOverlappingWritesFails starts write "one" and, 100 ms into it,
+// write "two", each from its own plugin process, and returns the error of
+// the one that failed; it fails the test unless exactly one did.
+func (h *harness) oneOfTwoOverlappingWritesFails(write func(p *Provider, name string) error) error {
+	h.t.Helper()
+	errs := make(chan error, 2)
+	go func() { errs <- write(h.provider(), "one") }()
+	time.Sleep(100 * time.Millisecond)
+	go func() { errs <- write(h.provider(), "two") }()
+	var failed []error
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed = append(failed, err)
+		}
+	}
+	if len(failed) != 1 {
+		h.t.Fatalf("%d of two overlapping writes failed: %v", len(failed), failed)
+	}
+	return failed[0]
 }
 
 func wantErr(t *testing.T, err error, parts ...string) {
