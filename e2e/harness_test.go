@@ -92,7 +92,7 @@ func setup() (int, error) {
 		return 1, err
 	}
 	shared.cli = filepath.Join(shared.tmp, "cli")
-	if err := prebuiltProgramCLI(shared.cli, shared.bin); err != nil {
+	if err := run(shared.root, "bash", "testtools/toolchain/cli-with-options.sh", shared.cli); err != nil {
 		return 1, err
 	}
 	if err := run(filepath.Join(shared.root, "testtools"), "go", "build", "-o", shared.standinBin, "./azurestandin"); err != nil {
@@ -189,33 +189,9 @@ func buildProgram(dir, out string) error {
 }
 
 // EnvProgramBin names the program binary that the suite's language host
-// runs; each world sets it (world.env).
+// runs instead of building the program (testtools/toolchain/
+// cli-with-options.sh); each world sets it (world.env).
 const EnvProgramBin = "E2E_PROGRAM_BIN"
-
-// prebuiltProgramCLI makes root/bin a Pulumi CLI whose Go language host runs
-// the binary named by $E2E_PROGRAM_BIN instead of building the program: the
-// cached host started with its `-binary` flag, which is what Pulumi.yaml's
-// runtime option `binary` does with a CLI and host of the same release.
-// The CLI starts the language host that sits beside its own executable, so
-// the CLI is hard-linked (or copied) next to the wrapper.
-func prebuiltProgramCLI(root, tools string) error {
-	bin := filepath.Join(root, "bin")
-	if err := os.MkdirAll(bin, 0o755); err != nil {
-		return err
-	}
-	if err := os.Link(filepath.Join(tools, "pulumi"), filepath.Join(bin, "pulumi")); err != nil {
-		if err := run(bin, "cp", filepath.Join(tools, "pulumi"), "pulumi"); err != nil {
-			return err
-		}
-	}
-	host := fmt.Sprintf(`#!/bin/sh
-if [ -n "$%[1]s" ]; then
-	exec %[2]q -binary "$%[1]s" "$@"
-fi
-exec %[2]q "$@"
-`, EnvProgramBin, filepath.Join(tools, "pulumi-language-go"))
-	return os.WriteFile(filepath.Join(bin, "pulumi-language-go"), []byte(host), 0o755)
-}
 
 // pulumiCmd is the CLI built from source, in the tools cache, with the
 // suite's language host.

@@ -9,7 +9,7 @@
 #
 # Then the rebuild once more without symbol table and DWARF (GOFLAGS=
 # -ldflags=-s -w, a setting each user may export), and what each dependency
-# adds to link time and size (testtools/bench-deps.sh).
+# adds to link time and size.
 #
 # The playground is used if it runs (make local-up); otherwise it is started
 # for the bench and stopped afterwards. It shares the machine's one local
@@ -24,6 +24,8 @@ export E2E_CACHE="${E2E_CACHE:-$HOME/.cache/aks-openai-e2e}"
 LOCAL="${LOCAL_DIR:-$E2E_CACHE/local}"
 
 now() { date +%s.%N; }
+# secs T0 T1: the seconds between two now()s.
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", b - a }'; }
 # median of the numbers on stdin, in seconds with one decimal.
 median() { sort -g | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.1f", m}'; }
 
@@ -49,7 +51,7 @@ rebuilds() {
   for i in $(seq 1 "$RUNS"); do
     echo "// bench edit $i" >>"$WORK/project/main.go"
     t0=$(now); build "$@"; t1=$(now)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' | tee -a "$out" | sed "s/^/  run $i: /; s/$/ s/"
+    secs "$t0" "$t1" | tee -a "$out" | sed "s/^/  run $i: /; s/$/ s/"
   done
 }
 rebuilds "$WORK/rebuild"
@@ -75,12 +77,40 @@ for i in $(seq 1 "$RUNS"); do
   t0=$(now)
   pulumi preview --stack dev --expect-no-changes >"$WORK/preview.out" 2>&1 || { cat "$WORK/preview.out" >&2; exit 1; }
   t1=$(now)
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' | tee -a "$WORK/preview" | sed "s/^/  run $i: /; s/$/ s/"
+  secs "$t0" "$t1" | tee -a "$WORK/preview" | sed "s/^/  run $i: /; s/$/ s/"
 done
 preview=$(median <"$WORK/preview")
 
 echo "== what each dependency adds (one warm build each)"
-bash "$ROOT/testtools/bench-deps.sh"
+# Each row is a small main in the project's copy that imports the Pulumi Go
+# SDK plus the row's packages. Their init functions register every SDK
+# output type, which keeps the types' methods linked, so a blank import
+# links about what the program's use of them does; client-go's row is an
+# underestimate (only what its packages' inits reach is linked).
+AZ=github.com/pulumi/pulumi-azure-native-sdk
+K8S=github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes
+declare -A ROWS=(
+  [1-pulumi-sdk]=""
+  [2-azure-native]="$AZ/v2 $AZ/resources/v2 $AZ/authorization/v2 $AZ/containerservice/v2 $AZ/containerregistry/v2 $AZ/containerregistry/v2/v20230101preview $AZ/managedidentity/v2"
+  [3-pulumi-kubernetes]="$K8S $K8S/core/v1 $K8S/batch/v1 $K8S/meta/v1"
+  [4-client-go]="k8s.io/client-go/metadata k8s.io/client-go/tools/clientcmd k8s.io/apimachinery/pkg/util/wait"
+)
+printf '%-22s %9s %9s\n' "imports (+ Pulumi SDK)" "link s" "MiB"
+for row in $(printf '%s\n' "${!ROWS[@]}" | sort); do
+  dir="$WORK/project/zz-bench-$row"
+  mkdir -p "$dir"
+  {
+    echo "package main"
+    echo 'import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"'
+    for p in ${ROWS[$row]}; do echo "import _ \"$p\""; done
+    echo 'func main() { pulumi.Run(func(*pulumi.Context) error { return nil }) }'
+  } >"$dir/main.go"
+  (cd "$WORK/project" && go build -o "$WORK/bin" "./zz-bench-$row") # warm the cache
+  echo "// edit" >>"$dir/main.go"
+  t0=$(now); (cd "$WORK/project" && go build -o "$WORK/bin" "./zz-bench-$row"); t1=$(now)
+  printf '%-22s %9.1f %9.0f\n' "${row#*-}" "$(secs "$t0" "$t1")" "$(( $(stat -c %s "$WORK/bin") / 1024 / 1024 ))"
+done
+printf '%-22s %9.1f %9.0f\n' "the program (above)" "$rebuild" "$((size / 1024 / 1024))"
 
 cat <<EOF
 

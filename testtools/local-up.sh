@@ -62,22 +62,8 @@ bash testtools/toolchain/install-plugins.sh "$LOCAL/pulumi-home" "$LOCAL/bin/pul
 mkdir -p "$LOCAL/project"
 tar -C "$ROOT" --exclude=./.git --exclude=./e2e --exclude=./testtools --exclude=./.ci --exclude=./.build -cf - . | tar -C "$LOCAL/project" -xf -
 
-# The Pulumi CLI beside a wrapper of the cached Go language host. Current
-# language hosts read Pulumi.yaml's runtime options from the CLI; the one
-# built here (sdk v3.62.0, the newest whose host the module proxy serves)
-# takes them only as flags, so the wrapper passes buildTarget as its flag.
-# The CLI starts the language host found beside its own executable.
-mkdir -p "$LOCAL/cli/bin"
-ln -f "$BIN/pulumi" "$LOCAL/cli/bin/pulumi" 2>/dev/null || cp "$BIN/pulumi" "$LOCAL/cli/bin/pulumi"
-cat > "$LOCAL/cli/bin/pulumi-language-go" <<HOST
-#!/bin/sh
-target=\$(sed -n 's/^ *buildTarget: *//p' Pulumi.yaml 2>/dev/null | head -n 1)
-if [ -n "\$target" ]; then
-  exec "$BIN/pulumi-language-go" -buildTarget "\$target" "\$@"
-fi
-exec "$BIN/pulumi-language-go" "\$@"
-HOST
-chmod +x "$LOCAL/cli/bin/pulumi-language-go"
+# The CLI with a language host that honours Pulumi.yaml's buildTarget.
+bash testtools/toolchain/cli-with-options.sh "$LOCAL/cli"
 
 cat > "$LOCAL/env.sh" <<ENV
 # The local playground: source this file, then use pulumi and kubectl.
