@@ -31,8 +31,6 @@ type kind struct {
 	// replace lists the inputs (top-level keys or dotted paths) Azure
 	// cannot change in place.
 	replace []string
-	// replaceAll: any change replaces (role assignments are immutable).
-	replaceAll bool
 	// previewUnknown lists dotted outputs unknown until created;
 	// rerun lists outputs that change on every update.
 	previewUnknown []string
@@ -209,7 +207,7 @@ func init() {
 		nameKey: "accountName", armType: "Microsoft.CognitiveServices/accounts",
 		namePattern:    regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,63}$`),
 		nameRule:       "2 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit",
-		replace:        []string{"accountName", "resourceGroupName", "location", "kind", "properties.customSubDomainName"},
+		replace:        []string{"accountName", "resourceGroupName", "location"},
 		previewUnknown: []string{"properties.endpoint", "properties.endpoints", "properties.provisioningState", "properties.dateCreated", "properties.internalId", "etag"},
 		id:             inRG("Microsoft.CognitiveServices/accounts", "accountName"),
 		idKeys:         []string{"resourceGroupName", "accountName"},
@@ -286,7 +284,7 @@ func init() {
 		namePattern:    guidPattern,
 		nameRule:       "a GUID",
 		guidName:       true,
-		replaceAll:     true,
+		replace:        []string{"roleAssignmentName", "scope", "principalId"},
 		previewUnknown: []string{"createdOn", "updatedOn", "createdBy", "updatedBy", "principalType"},
 		id: func(in resource.PropertyMap) string {
 			return strings.TrimSuffix(gets(in, "scope"), "/") + "/providers/Microsoft.Authorization/roleAssignments/" + gets(in, "roleAssignmentName")
@@ -375,6 +373,9 @@ func applyCluster(c *op) error {
 	if c.old != nil && c.old.Inputs != nil && gets(fromState(c.old.Inputs), "dnsPrefix") != gets(in, "dnsPrefix") {
 		return armErr(400, "PropertyChangeNotAllowed", "Changing property 'dnsPrefix' is not allowed.")
 	}
+	if err := clusterUpdateRules(c); err != nil {
+		return err
+	}
 	if c.old != nil && c.p.now().Before(c.old.BusyUntil) {
 		return clusterBusy()
 	}
@@ -401,6 +402,7 @@ func applyCluster(c *op) error {
 	} else if strings.Count(requested, ".") == 1 {
 		current = requested + "." + latestPatch
 	}
+	requested, current = keptVersion(c, requested, current)
 	c.out["currentKubernetesVersion"] = str(current)
 	c.out["kubernetesVersion"] = str(requested)
 	c.out["maxAgentPools"] = resource.NewNumberProperty(100)
@@ -516,6 +518,9 @@ func checkAccount(p *Provider, in resource.PropertyMap) []Failure {
 }
 
 func applyAccount(c *op) error {
+	if err := accountKindChange(c); err != nil {
+		return err
+	}
 	sub := gets(c.in, "properties.customSubDomainName")
 	if sub != "" {
 		for _, a := range c.st.Find("Account", func(o *Object) bool { return key(o.ID) != key(c.id) }) {
@@ -781,6 +786,9 @@ func principalKind(st *State, id string) (typ string, created time.Time, ok bool
 }
 
 func applyRoleAssignment(c *op) error {
+	if err := roleAssignmentUpdate(c); err != nil {
+		return err
+	}
 	scope := strings.TrimSuffix(gets(c.in, "scope"), "/")
 	principal := gets(c.in, "principalId")
 	roleDef := gets(c.in, "roleDefinitionId")

@@ -169,10 +169,14 @@ func applyLinker(c *op) error {
 		}
 	}
 
-	data := map[string]string{"AZURE_OPENAI_CLIENTID": clientID}
+	if err := linkTargetNetwork(c, target); err != nil {
+		return err
+	}
+	endpointKey, clientIDKey := secretKeys(target)
+	data := map[string]string{clientIDKey: clientID}
 	if target != nil {
 		if ep := target.Output("properties.endpoint"); ep != "" {
-			data["AZURE_OPENAI_BASE"] = ep
+			data[endpointKey] = ep
 		}
 	}
 	job := scJob{

@@ -379,7 +379,7 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (resp *pu
 	}
 	for _, c := range changed {
 		pk := resource.PropertyKey(c)
-		replace := k.replaceAll || slices.Contains(k.replace, c)
+		replace := slices.Contains(k.replace, c)
 		path := c
 		for _, r := range k.replace {
 			if top, _, nested := strings.Cut(r, "."); nested && top == c && !sameValue(getv(olds, r), getv(news, r)) &&
@@ -401,14 +401,7 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (resp *pu
 		resp.DetailedDiff[path] = &pulumirpc.PropertyDiff{Kind: kind, InputDiff: true}
 	}
 	if len(resp.Replaces) > 0 {
-		// A replacement under the same name must delete first, unless the
-		// name was generated: then the engine generates a fresh one.
-		oldName, newName := gets(olds, k.nameKey), getv(news, k.nameKey)
-		if newName.IsString() && newName.StringValue() == oldName {
-			auto := ""
-			_ = p.Store.View(func(s *State) error { auto = s.Autonames[req.GetUrn()]; return nil })
-			resp.DeleteBeforeReplace = auto != oldName
-		}
+		resp.DeleteBeforeReplace = p.deleteBeforeReplace(req.GetUrn(), gets(olds, k.nameKey))
 	}
 	return resp, nil
 }
@@ -491,6 +484,7 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 	if err := p.authorizePut(k, in, old == nil); err != nil {
 		return "", nil, err
 	}
+	p.azureChanges()
 	end, err := p.beginWrite(k, in)
 	if err != nil {
 		return "", nil, err
@@ -647,6 +641,7 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (resp *pu
 	if err = p.fault(ShortType(token), "read"); err != nil {
 		return nil, err
 	}
+	p.azureChanges()
 	var obj *Object
 	err = p.Store.View(func(s *State) error {
 		obj = s.Get(req.GetId())
@@ -662,7 +657,7 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (resp *pu
 	if err != nil {
 		return nil, err
 	}
-	inputs, err := marshal(fromState(obj.Inputs), plainOpts)
+	inputs, err := p.readInputs(token, req, obj)
 	if err != nil {
 		return nil, err
 	}
@@ -740,6 +735,7 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 		return nil, err
 	}
 	defer p.logged("Invoke", tok, gets(args, "resourceName"), &err)()
+	p.azureChanges()
 	var ret resource.PropertyMap
 	if fn, ok := schema.Functions[tok]; ok {
 		var failures []*pulumirpc.CheckFailure
@@ -765,6 +761,10 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 		ret = resource.PropertyMap{"token": str(ARMTokenPrefix + SubscriptionID + "." + newGUID())}
 	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice:listManagedClusterAdminCredentials":
 		if ret, err = p.credentials(tok, args); err != nil {
+			return nil, err
+		}
+	case "azure-native:cognitiveservices:getDeployment":
+		if ret, err = p.getResource(tok, kinds["azure-native:cognitiveservices:Deployment"], args); err != nil {
 			return nil, err
 		}
 	case "azure-native:containerregistry:getTaskRun":

@@ -575,9 +575,21 @@ func TestRoleAssignmentChecksThePrincipal(t *testing.T) {
 	d, err := h.p.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: urnFor(tRole, "r4"), Type: tRole,
 		OldInputs: toStruct(t, map[string]any{"scope": w.accountID, "principalId": w.principalID, "roleDefinitionId": role, "roleAssignmentName": out["name"].StringValue()}),
 		News:      toStruct(t, map[string]any{"scope": w.accountID, "principalId": w.principalID, "roleDefinitionId": role, "roleAssignmentName": out["name"].StringValue(), "description": "x"})})
-	if err != nil || len(d.GetReplaces()) != 1 {
-		t.Errorf("role assignments are immutable: %v %v", d, err)
+	// azure-native replaces an assignment only on its scope, name and
+	// principal; anything else is a PUT, which ARM refuses.
+	if err != nil || len(d.GetReplaces()) != 0 || d.GetChanges() != pulumirpc.DiffResponse_DIFF_SOME {
+		t.Errorf("a description change is an update: %v %v", d, err)
 	}
+	other := map[string]any{"scope": w.accountID, "principalId": "87654321-1234-1234-1234-123456789012", "roleDefinitionId": role, "roleAssignmentName": out["name"].StringValue()}
+	d, err = h.p.Diff(context.Background(), &pulumirpc.DiffRequest{Urn: urnFor(tRole, "r4"), Type: tRole,
+		OldInputs: toStruct(t, map[string]any{"scope": w.accountID, "principalId": w.principalID, "roleDefinitionId": role, "roleAssignmentName": out["name"].StringValue()}),
+		News:      toStruct(t, other)})
+	if err != nil || len(d.GetReplaces()) != 1 || d.GetReplaces()[0] != "principalId" {
+		t.Errorf("a new principal replaces: %v %v", d, err)
+	}
+	contributor := "/subscriptions/" + SubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + RoleOpenAIContributor
+	err = h.update(tRole, "r4", id, map[string]any{"scope": w.accountID, "principalId": w.principalID, "principalType": "ServicePrincipal", "roleDefinitionId": contributor, "roleAssignmentName": out["name"].StringValue()})
+	wantErr(t, err, `Status=400 Code="RoleAssignmentUpdateNotPermitted"`, "are not allowed to be updated")
 }
 
 func TestPreviewAndLogAndPluginInfo(t *testing.T) {
