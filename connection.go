@@ -56,8 +56,9 @@ func connectWorkload(ctx *pulumi.Context, cfg *config.Config, a connectArgs) (*w
 		ConnectionName:   cfg.ConnectionName,
 		Namespace:        cfg.Namespace,
 		ClientType:       cfg.ClientType,
-		// Service Connector creates its objects in the namespace.
-		DependsOn: inNamespace,
+		// Service Connector creates its objects in the namespace, and
+		// writes under the account only after the deployment's write ended.
+		DependsOn: append(inNamespace, a.openai.Deployment),
 	}, a.inAzure)
 	if err != nil {
 		return nil, err

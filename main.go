@@ -89,6 +89,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		NodeCount:         cfg.NodeCount,
 		NodeVMSize:        cfg.NodeVMSize,
 		KubernetesVersion: cfg.KubernetesVersion,
+		UpgradeChannel:    cfg.AKSUpgradeChannel,
 	}, inAzure)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,9 @@ type Config struct {
 	NodeVMSize string
 	// KubernetesVersion pins the AKS version; empty takes AKS's default.
 	KubernetesVersion string
+	// AKSUpgradeChannel is the cluster's auto-upgrade channel: how AKS
+	// moves its Kubernetes version by itself.
+	AKSUpgradeChannel string
 
 	// Model describes the Azure OpenAI model deployment.
 	Model Model
@@ -80,6 +83,9 @@ type Model struct {
 	SkuName        string
 	// Capacity is in units of 1,000 tokens per minute.
 	Capacity int
+	// VersionUpgrade is the deployment's versionUpgradeOption: when Azure
+	// moves the model to a newer version by itself.
+	VersionUpgrade string
 }
 
 // Load reads the project's config namespace and validates it. All problems
@@ -93,6 +99,7 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 		NodeCount:         r.integer("nodeCount"),
 		NodeVMSize:        r.str("nodeVmSize"),
 		KubernetesVersion: r.str("kubernetesVersion"),
+		AKSUpgradeChannel: r.str("aksUpgradeChannel"),
 		Model: Model{
 			Name:           r.str("modelName"),
 			Version:        r.str("modelVersion"),
@@ -100,6 +107,7 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 			DeploymentName: r.str("deploymentName"),
 			SkuName:        r.str("deploymentSku"),
 			Capacity:       r.integer("deploymentCapacity"),
+			VersionUpgrade: r.str("modelVersionUpgrade"),
 		},
 		Namespace:            r.str("namespace"),
 		ConnectionName:       r.str("connectionName"),

@@ -15,8 +15,10 @@ func valid() Config {
 		Model: Model{
 			Name: "gpt-5.4-mini", Version: "2026-03-17", Format: "OpenAI",
 			DeploymentName: "gpt-5.4-mini", SkuName: "GlobalStandard", Capacity: 10,
+			VersionUpgrade: "OnceCurrentVersionExpired",
 		},
-		Namespace: "default", ConnectionName: "openaiconn", ClientType: "none",
+		AKSUpgradeChannel: "patch",
+		Namespace:         "default", ConnectionName: "openaiconn", ClientType: "none",
 		ConnectorWaitSeconds: 180, DemoDeadlineSeconds: 480,
 		ConnectionMode: ModeServiceConnector, RegistryPull: PullAnonymous,
 		Preflight: true, ARMEndpoint: "https://management.azure.com",
@@ -33,6 +35,12 @@ func TestValidConfigPasses(t *testing.T) {
 	if err := c.Validate("p"); err != nil {
 		t.Fatalf("valid overrides rejected: %v", err)
 	}
+	// Without an upgrade channel a full version stays true.
+	c.KubernetesVersion, c.AKSUpgradeChannel = "1.33.2", "none"
+	if err := c.Validate("p"); err != nil {
+		t.Fatalf("1.33.2 without a channel rejected: %v", err)
+	}
+	c.KubernetesVersion, c.AKSUpgradeChannel = "1.33", "patch"
 	// The tutorial's portal example, with the secret's name given.
 	c.ConnectionName, c.SecretName = "openai_conn", "sc-openaiconn-secret"
 	if err := c.Validate("p"); err != nil {
@@ -64,6 +72,11 @@ func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
 		{"nodeVmSize", "D2s_v5", "Standard_D2s_v5", func(c *Config) { c.NodeVMSize = "D2s_v5" }},
 		{"kubernetesVersion", "latest", "1.33", func(c *Config) { c.KubernetesVersion = "latest" }},
 		{"modelName", "GPT 4", "lowercase", func(c *Config) { c.Model.Name = "GPT 4" }},
+		{"modelVersionUpgrade", "Always", "one of OnceNewDefaultVersionAvailable, OnceCurrentVersionExpired, NoAutoUpgrade", func(c *Config) { c.Model.VersionUpgrade = "Always" }},
+		{"aksUpgradeChannel", "weekly", "one of patch, stable, rapid, node-image, none", func(c *Config) { c.AKSUpgradeChannel = "weekly" }},
+		{"kubernetesVersion", "1.33.2", "a <major.minor> version such as 1.33 with aksUpgradeChannel patch", func(c *Config) { c.KubernetesVersion = "1.33.2" }},
+		{"kubernetesVersion", "1.33", "empty with aksUpgradeChannel stable", func(c *Config) { c.KubernetesVersion, c.AKSUpgradeChannel = "1.33", "stable" }},
+		{"kubernetesVersion", "1.34", "empty with aksUpgradeChannel rapid", func(c *Config) { c.KubernetesVersion, c.AKSUpgradeChannel = "1.34", "rapid" }},
 		{"modelVersion", "v 1", "2025-04-14", func(c *Config) { c.Model.Version = "v 1" }},
 		{"modelFormat", "Llama", "one of OpenAI", func(c *Config) { c.Model.Format = "Llama" }},
 		{"deploymentName", "my deployment", "letters, digits", func(c *Config) { c.Model.DeploymentName = "my deployment" }},
@@ -182,6 +195,7 @@ func allKeys() map[string]string {
 		"connectorWaitSeconds": "60", "demoDeadlineSeconds": "300",
 		"connectionMode": "direct", "registryPull": "acrPull", "production": "false",
 		"preflight": "true", "armEndpoint": "https://management.azure.com",
+		"modelVersionUpgrade": "NoAutoUpgrade", "aksUpgradeChannel": "stable",
 	}
 }
 
@@ -195,7 +209,8 @@ func TestLoadReadsEveryKey(t *testing.T) {
 	if cfg.NodeCount != 2 || cfg.Model.DeploymentName != "chat" || cfg.Namespace != "demo" ||
 		cfg.ClientType != "python" || cfg.SecretName != "override" || cfg.ServiceAccountName != "" ||
 		cfg.ConnectorWaitSeconds != 60 || cfg.DemoDeadlineSeconds != 300 || cfg.Model.Capacity != 10 ||
-		cfg.ConnectionMode != ModeDirect || cfg.RegistryPull != PullAcrPull || cfg.Production {
+		cfg.ConnectionMode != ModeDirect || cfg.RegistryPull != PullAcrPull || cfg.Production ||
+		cfg.Model.VersionUpgrade != "NoAutoUpgrade" || cfg.AKSUpgradeChannel != "stable" {
 		t.Fatalf("loaded %+v", cfg)
 	}
 }

@@ -41,6 +41,11 @@ var (
 	// Connector", supported authentication and client types); the
 	// servicelinker enum has more, for other targets.
 	clientTypes = []string{"none", "dotnet", "java", "nodejs", "python"}
+	// A deployment's versionUpgradeOption (cognitiveservices
+	// DeploymentProperties) and a cluster's autoUpgradeProfile.upgradeChannel
+	// (containerservice ManagedClusterAutoUpgradeProfile), azure-native 2.92.0.
+	versionUpgradeOptions = []string{"OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade"}
+	aksUpgradeChannels    = []string{"patch", "stable", "rapid", "node-image", "none"}
 )
 
 // intRanges are the whole-number keys' allowed ranges.
@@ -72,12 +77,16 @@ func (c *Config) validate(v *validator) {
 		v.match("kubernetesVersion", c.KubernetesVersion, k8sVersionPattern, "empty (AKS's default) or a version such as 1.33 or 1.33.2 (`az aks get-versions -l <location>`)")
 	}
 
+	v.oneOf("aksUpgradeChannel", c.AKSUpgradeChannel, aksUpgradeChannels)
+	c.validateVersionForChannel(v)
+
 	v.match("modelName", c.Model.Name, modelNamePattern, "a model name in lowercase such as gpt-4.1-mini (`az cognitiveservices model list -l <location>`)")
 	v.match("modelVersion", c.Model.Version, modelVersionPattern, "a model version such as 2025-04-14")
 	v.oneOf("modelFormat", c.Model.Format, modelFormats)
 	v.match("deploymentName", c.Model.DeploymentName, deploymentNamePattern, "2 to 64 letters, digits, '.', '-' or '_'")
 	v.oneOf("deploymentSku", c.Model.SkuName, deploymentSkus)
 	v.between("deploymentCapacity", c.Model.Capacity)
+	v.oneOf("modelVersionUpgrade", c.Model.VersionUpgrade, versionUpgradeOptions)
 
 	v.match("namespace", c.Namespace, dnsLabelPattern, "a Kubernetes namespace: lowercase letters, digits and '-', starting and ending alphanumeric")
 	v.maxLen("namespace", c.Namespace, 63)

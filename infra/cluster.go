@@ -14,6 +14,8 @@ type ClusterArgs struct {
 	NodeCount         int
 	NodeVMSize        string
 	KubernetesVersion string
+	// UpgradeChannel is how AKS upgrades the cluster by itself.
+	UpgradeChannel string
 }
 
 // Cluster is the AKS cluster: managed identity, OIDC issuer and workload
@@ -63,6 +65,9 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		OidcIssuerProfile: &containerservice.ManagedClusterOIDCIssuerProfileArgs{
 			Enabled: pulumi.Bool(true),
 		},
+		AutoUpgradeProfile: &containerservice.ManagedClusterAutoUpgradeProfileArgs{
+			UpgradeChannel: pulumi.String(args.UpgradeChannel),
+		},
 		SecurityProfile: &containerservice.ManagedClusterSecurityProfileArgs{
 			WorkloadIdentity: &containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs{
 				Enabled: pulumi.Bool(true),
@@ -72,7 +77,11 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	if args.KubernetesVersion != "" {
 		clusterArgs.KubernetesVersion = pulumi.String(args.KubernetesVersion)
 	}
-	mc, err := containerservice.NewManagedCluster(ctx, name, clusterArgs, pulumi.Parent(c))
+	// AKS refuses a pool's new VM size in place (PropertyChangeNotAllowed
+	// before API 2026-01-02-preview; azure-native 2.92.0 sends 2023-04-01):
+	// a new size is a new cluster, created before the old one goes.
+	mc, err := containerservice.NewManagedCluster(ctx, name, clusterArgs, pulumi.Parent(c),
+		pulumi.ReplaceOnChanges([]string{"agentPoolProfiles[*].vmSize"}))
 	if err != nil {
 		return nil, err
 	}

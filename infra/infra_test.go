@@ -84,12 +84,12 @@ func TestGlobalNamesDeriveFromTheGroupsGeneratedName(t *testing.T) {
 	}
 }
 
-var testModel = config.Model{Name: "gpt-5.4-mini", Version: "2026-03-17", Format: "OpenAI", DeploymentName: "chat", SkuName: "GlobalStandard", Capacity: 7}
+var testModel = config.Model{Name: "gpt-5.4-mini", Version: "2026-03-17", Format: "OpenAI", DeploymentName: "chat", SkuName: "GlobalStandard", Capacity: 7, VersionUpgrade: "OnceCurrentVersionExpired"}
 
 func TestClusterEnablesWorkloadIdentityAndReturnsASecretKubeconfig(t *testing.T) {
 	m := &mocks.Mocks{}
 	err := runInfra(t, m, func(ctx *pulumi.Context, rg *ResourceGroup) error {
-		c, err := NewCluster(ctx, "scdemo-aks", ClusterArgs{ResourceGroup: rg, NodeCount: 3, NodeVMSize: "Standard_D4s_v5", KubernetesVersion: "1.33"})
+		c, err := NewCluster(ctx, "scdemo-aks", ClusterArgs{ResourceGroup: rg, NodeCount: 3, NodeVMSize: "Standard_D4s_v5", KubernetesVersion: "1.33", UpgradeChannel: "patch"})
 		if err != nil {
 			return err
 		}
@@ -112,11 +112,15 @@ func TestClusterEnablesWorkloadIdentityAndReturnsASecretKubeconfig(t *testing.T)
 	checks := map[string]any{
 		"identity.type": "SystemAssigned", "oidcIssuerProfile.enabled": true,
 		"securityProfile.workloadIdentity.enabled": true, "kubernetesVersion": "1.33", "enableRBAC": true,
+		"autoUpgradeProfile.upgradeChannel": "patch",
 	}
 	for path, want := range checks {
 		if got := prop(in, strings.Split(path, ".")...).V; got != want {
 			t.Errorf("%s = %v, want %v", path, got, want)
 		}
+	}
+	if roc := m.One(t.Fatalf, "azure-native:containerservice:ManagedCluster").ReplaceOnChanges; len(roc) != 1 || roc[0] != "agentPoolProfiles[*].vmSize" {
+		t.Errorf("replaceOnChanges %v, want the pools' VM size (AKS refuses it in place)", roc)
 	}
 	pools := in["agentPoolProfiles"].ArrayValue()
 	if len(pools) != 1 {
@@ -171,7 +175,7 @@ func TestOpenAIIsKeylessWithTheConfiguredDeployment(t *testing.T) {
 	want := map[string]any{
 		"deploymentName": "chat", "sku.name": "GlobalStandard", "sku.capacity": 7.0,
 		"properties.model.format": "OpenAI", "properties.model.name": "gpt-5.4-mini",
-		"properties.model.version": "2026-03-17", "properties.versionUpgradeOption": "NoAutoUpgrade",
+		"properties.model.version": "2026-03-17", "properties.versionUpgradeOption": "OnceCurrentVersionExpired",
 	}
 	for path, w := range want {
 		if got := prop(dep.Inputs, strings.Split(path, ".")...).V; got != w {
@@ -603,13 +607,15 @@ func TestServiceConnectorLinkIsTheTutorialsLinker(t *testing.T) {
 		"authInfo.deleteOrUpdateBehavior": "ForcedCleanup",
 		"clientType":                      "none",
 		"scope":                           "demo",
+		// Service Connector must not write the account's network settings.
+		"publicNetworkSolution.action": "optOut",
 	}
 	for path, w := range want {
 		if got := prop(l.Inputs, strings.Split(path, ".")...).V; got != w {
 			t.Errorf("linker %s = %v, want %v", path, got, w)
 		}
 	}
-	if len(l.Inputs) != 6 {
-		t.Errorf("linker sends more than the tutorial: %v", l.Inputs)
+	if len(l.Inputs) != 7 {
+		t.Errorf("linker sends more than the tutorial and the network opt-out: %v", l.Inputs)
 	}
 }

@@ -23,6 +23,9 @@ type OpenAI struct {
 	ID             pulumi.IDOutput
 	Endpoint       pulumi.StringOutput
 	DeploymentName pulumi.StringOutput
+	// Deployment is the model deployment: what must not be written to
+	// while something else writes to the account.
+	Deployment *nativetypes.Deployment
 }
 
 // NewOpenAI creates the account and the deployment.
@@ -41,7 +44,7 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 		ResourceGroupName: rg.Name,
 		AccountName:       subdomain,
 		Location:          pulumi.String(rg.Location),
-		Kind:              pulumi.String("OpenAI"),
+		Kind:              keepKind(ctx, rg, subdomain, "OpenAI", c),
 		Sku:               &nativetypes.Sku{Name: pulumi.String("S0")},
 		Properties: &nativetypes.AccountProperties{
 			CustomSubDomainName: subdomain,
@@ -64,11 +67,11 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 			Model: &nativetypes.DeploymentModel{
 				Format:  pulumi.String(m.Format),
 				Name:    pulumi.String(m.Name),
-				Version: pulumi.String(m.Version),
+				Version: keepVersion(ctx, rg, account.Name, m, c),
 			},
-			// A pinned version keeps `pulumi preview` honest: Azure would
-			// otherwise upgrade the model behind the program's back.
-			VersionUpgradeOption: pulumi.String("NoAutoUpgrade"),
+			// When Azure may move the model: per stack (README, "A stack
+			// that lives for years").
+			VersionUpgradeOption: pulumi.String(m.VersionUpgrade),
 		},
 	}, pulumi.Parent(c))
 	if err != nil {
@@ -77,6 +80,7 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 	c.ID = account.ID()
 	c.Endpoint = account.Properties.Endpoint()
 	c.DeploymentName = deployment.Name
+	c.Deployment = deployment
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"accountName": account.Name, "endpoint": c.Endpoint, "deploymentName": c.DeploymentName,
 	})

@@ -65,6 +65,10 @@ func NewServiceConnectorLink(ctx *pulumi.Context, name string, args ServiceConne
 		},
 		ClientType: pulumi.String(args.ClientType),
 		Scope:      pulumi.String(args.Namespace),
+		// By default Service Connector opens the account's public network
+		// access itself: a write to the account behind the program's back,
+		// which the program already declares.
+		PublicNetworkSolution: &nativetypes.PublicNetworkSolution{Action: pulumi.String("optOut")},
 	}, pulumi.Parent(c), pulumi.DependsOn(args.DependsOn))
 	if err != nil {
 		return nil, err

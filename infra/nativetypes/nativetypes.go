@@ -33,6 +33,15 @@ type LinkerArgs struct {
 	ClientType    pulumi.StringInput            `pulumi:"clientType"`
 	// Scope is the Kubernetes namespace for an AKS source.
 	Scope pulumi.StringInput `pulumi:"scope"`
+	// PublicNetworkSolution is what Service Connector does to the target's
+	// network access.
+	PublicNetworkSolution *PublicNetworkSolution `pulumi:"publicNetworkSolution"`
+}
+
+// PublicNetworkSolution: action "enable" (Service Connector's default) or
+// "optOut".
+type PublicNetworkSolution struct {
+	Action pulumi.StringInput `pulumi:"action"`
 }
 
 // ElementType makes LinkerArgs a pulumi.Input marshalled field by field.

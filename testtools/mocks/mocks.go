@@ -41,6 +41,8 @@ type Registration struct {
 	Outputs       resource.PropertyMap
 	Dependencies  []string
 	CreateTimeout string
+	// ReplaceOnChanges are the resource's replaceOnChanges paths.
+	ReplaceOnChanges []string
 }
 
 // DependsOn tells whether r waits on the resource of type typ named name.
@@ -70,6 +72,10 @@ type Mocks struct {
 	// LastRun is what getTaskRun returns: the run Azure holds from a
 	// previous `up`; nil answers 404, as for a new registry.
 	LastRun resource.PropertyMap
+	// Running is what getAccount and getDeployment (by token) return: the
+	// account and deployment Azure runs; none answers 404, as for a new
+	// stack.
+	Running map[string]resource.PropertyMap
 
 	mu    sync.Mutex
 	regs  []Registration
@@ -197,6 +203,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		reg.Parent = rpc.GetParent()
 		reg.Version = rpc.GetVersion()
 		reg.Dependencies = rpc.GetDependencies()
+		reg.ReplaceOnChanges = rpc.GetReplaceOnChanges()
 		if t := rpc.GetCustomTimeouts(); t != nil {
 			reg.CreateTimeout = t.GetCreate()
 		}
@@ -229,6 +236,12 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 				"value": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(Kubeconfig))),
 			}),
 		})}, nil
+	case "azure-native:cognitiveservices:getAccount", "azure-native:cognitiveservices:getDeployment":
+		// What Azure runs: nothing yet, unless the test says.
+		if live, ok := m.Running[args.Token]; ok {
+			return live, nil
+		}
+		return nil, fmt.Errorf(`Status=404 Code="ResourceNotFound" Message="The Resource '%s' was not found."`, str(args.Args, "accountName"))
 	case "azure-native:containerregistry:getTaskRun":
 		if m.LastRun == nil {
 			return nil, fmt.Errorf(`Status=404 Code="ResourceNotFound" Message="The Resource 'Microsoft.ContainerRegistry/registries/taskRuns/%s' was not found."`, str(args.Args, "taskRunName"))

@@ -182,3 +182,22 @@ func writeCatalog(t *testing.T, dir string, c *Catalog) string {
 	}
 	return path
 }
+
+func TestGetAccountAndDeploymentReadWhatAzureRuns(t *testing.T) {
+	h := newHarness(t)
+	w := h.world()
+	h.env[EnvAzureChanges] = "foundryUpgrade"
+	args := map[string]any{"resourceGroupName": w.rg, "accountName": "scdemo-oai-1234abcd"}
+	resp, err := h.p.Invoke(context.Background(), &pulumirpc.InvokeRequest{Tok: "azure-native:cognitiveservices:getAccount", Args: toStruct(t, args)})
+	if err != nil || gets(fromStruct(t, resp.GetReturn()), "kind") != "AIServices" {
+		t.Errorf("getAccount after the upgrade: %v %v", resp, err)
+	}
+	args["deploymentName"] = "chat"
+	resp, err = h.p.Invoke(context.Background(), &pulumirpc.InvokeRequest{Tok: "azure-native:cognitiveservices:getDeployment", Args: toStruct(t, args)})
+	if err != nil || gets(fromStruct(t, resp.GetReturn()), "properties.model.version") != "2026-03-17" {
+		t.Errorf("getDeployment: %v %v", resp, err)
+	}
+	args["deploymentName"] = "other"
+	_, err = h.p.Invoke(context.Background(), &pulumirpc.InvokeRequest{Tok: "azure-native:cognitiveservices:getDeployment", Args: toStruct(t, args)})
+	wantErr(t, err, "Status=404")
+}

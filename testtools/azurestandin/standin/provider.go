@@ -763,8 +763,12 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 		if ret, err = p.credentials(tok, args); err != nil {
 			return nil, err
 		}
-	case "azure-native:cognitiveservices:getDeployment":
-		if ret, err = p.getResource(tok, kinds["azure-native:cognitiveservices:Deployment"], args); err != nil {
+	case "azure-native:cognitiveservices:getAccount", "azure-native:cognitiveservices:getDeployment":
+		k := kinds["azure-native:cognitiveservices:Account"]
+		if strings.HasSuffix(tok, "getDeployment") {
+			k = kinds["azure-native:cognitiveservices:Deployment"]
+		}
+		if ret, err = p.getResource(tok, k, args); err != nil {
 			return nil, err
 		}
 	case "azure-native:containerregistry:getTaskRun":

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"aks-openai-workload-identity/testtools/mocks"
+)
+
+// What each stack lets Azure change by itself, and what the program keeps
+// of Azure's changes (README, "A stack that lives for years").
+func TestEachStackSetsItsUpgradePolicies(t *testing.T) {
+	for stack, want := range map[string][2]string{
+		"dev":  {"OnceNewDefaultVersionAvailable", "patch"},
+		"prod": {"OnceCurrentVersionExpired", "patch"},
+	} {
+		m := &mocks.Mocks{}
+		if _, err := runProgram(t, m, stackConfig(t, stack)); err != nil {
+			t.Fatal(err)
+		}
+		dep := m.One(t.Fatalf, "azure-native:cognitiveservices:Deployment").Inputs
+		if got := dep["properties"].ObjectValue()["versionUpgradeOption"].StringValue(); got != want[0] {
+			t.Errorf("%s: versionUpgradeOption %q, want %q", stack, got, want[0])
+		}
+		cluster := m.One(t.Fatalf, "azure-native:containerservice:ManagedCluster").Inputs
+		if got := cluster["autoUpgradeProfile"].ObjectValue()["upgradeChannel"].StringValue(); got != want[1] {
+			t.Errorf("%s: upgradeChannel %q, want %q", stack, got, want[1])
+		}
+	}
+}
+
+// The link writes under the account only after the deployment did.
+func TestLinkWaitsForTheDeployment(t *testing.T) {
+	m := &mocks.Mocks{}
+	if _, err := runProgram(t, m, stackConfig(t, "dev")); err != nil {
+		t.Fatal(err)
+	}
+	linker := m.One(t.Fatalf, "azure-native:servicelinker:Linker")
+	if !linker.DependsOn("azure-native:cognitiveservices:Deployment", "scdemo-openai-gpt-5.4-mini") {
+		t.Errorf("the link does not wait for the deployment: %v", linker.Dependencies)
+	}
+}
+
+func running(kind, model, version string) map[string]resource.PropertyMap {
+	return map[string]resource.PropertyMap{
+		"azure-native:cognitiveservices:getAccount": {"kind": resource.NewProperty(kind)},
+		"azure-native:cognitiveservices:getDeployment": {"properties": resource.NewProperty(resource.PropertyMap{
+			"model": resource.NewProperty(resource.PropertyMap{"name": resource.NewProperty(model), "version": resource.NewProperty(version)}),
+		})},
+	}
+}
+
+// After Microsoft's Foundry upgrade and Azure's model upgrade, the program
+// declares what Azure runs; a bump newer than Azure's version is sent.
+func TestTheProgramKeepsWhatAzureUpgraded(t *testing.T) {
+	cases := []struct {
+		name                  string
+		live                  map[string]resource.PropertyMap
+		stack, modelVersion   string
+		wantKind, wantVersion string
+	}{
+		{"new stack", nil, "dev", "", "OpenAI", "2026-03-17"},
+		{"Foundry upgrade, newer default", running("AIServices", "gpt-5.4-mini", "2026-09-01"), "dev", "", "AIServices", "2026-09-01"},
+		{"a bump past Azure's version", running("OpenAI", "gpt-5.4-mini", "2026-09-01"), "dev", "2026-11-20", "OpenAI", "2026-11-20"},
+		{"another model runs", running("OpenAI", "gpt-5-mini", "2027-01-01"), "dev", "", "OpenAI", "2026-03-17"},
+		{"never upgraded: NoAutoUpgrade", running("OpenAI", "gpt-5.4-mini", "2026-09-01"), "noauto", "", "OpenAI", "2026-03-17"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &mocks.Mocks{Running: tc.live}
+			stack := tc.stack
+			if stack == "noauto" {
+				stack = "dev"
+			}
+			cfg := stackConfig(t, stack)
+			if tc.stack == "noauto" {
+				cfg["modelVersionUpgrade"] = "NoAutoUpgrade"
+			}
+			if tc.modelVersion != "" {
+				// A version the preflight's catalog does not offer: this
+				// test is about the declaration, not the preflight.
+				cfg["modelVersion"], cfg["preflight"] = tc.modelVersion, "false"
+			}
+			if _, err := runProgram(t, m, cfg); err != nil {
+				t.Fatal(err)
+			}
+			acct := m.One(t.Fatalf, "azure-native:cognitiveservices:Account").Inputs
+			if got := acct["kind"].StringValue(); got != tc.wantKind {
+				t.Errorf("kind %q, want %q", got, tc.wantKind)
+			}
+			dep := m.One(t.Fatalf, "azure-native:cognitiveservices:Deployment").Inputs
+			if got := dep["properties"].ObjectValue()["model"].ObjectValue()["version"].StringValue(); got != tc.wantVersion {
+				t.Errorf("model version %q, want %q", got, tc.wantVersion)
+			}
+		})
+	}
+}
