@@ -50,8 +50,9 @@ func open(e modelEntry, now time.Time) bool {
 	return !closed
 }
 
-// retiring tells when the model (or its SKU) retires, if within RetiringSoon.
-func retiring(e modelEntry, sku *modelSku, now time.Time) (time.Time, bool) {
+// retirement is when the model (or its SKU, when known) retires: the
+// first of its dates; zero when it has none.
+func retirement(e modelEntry, sku *modelSku) time.Time {
 	dates := []string{e.Model.Deprecation.Inference}
 	if sku != nil {
 		dates = append(dates, sku.DeprecationDate)
@@ -62,6 +63,12 @@ func retiring(e modelEntry, sku *modelSku, now time.Time) (time.Time, bool) {
 			first = t
 		}
 	}
+	return first
+}
+
+// retiring tells when the model (or its SKU) retires, if within RetiringSoon.
+func retiring(e modelEntry, sku *modelSku, now time.Time) (time.Time, bool) {
+	first := retirement(e, sku)
 	return first, !first.IsZero() && first.Sub(now) <= RetiringSoon
 }
 

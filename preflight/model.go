@@ -49,12 +49,17 @@ func (c *checker) model() {
 	if len(versions) == 0 {
 		var names []string
 		for _, e := range list.Value {
-			if strings.EqualFold(e.Model.Format, m.Format) && !slices.Contains(names, e.Model.Name) && open(e, c.in.Now()) {
+			if strings.EqualFold(e.Model.Format, m.Format) && !slices.Contains(names, e.Model.Name) && open(e, c.now()) {
 				names = append(names, e.Model.Name)
 			}
 		}
 		c.problem("config %s: %q (format %s) is not offered in %s; closest offered: %s; %s",
 			c.key("modelName"), m.Name, m.Format, cfg.Location, strings.Join(closest(m.Name, names, 5), ", "), fixModel)
+		return
+	}
+	if found == nil && c.runsModel() {
+		c.warn("preflight: config %s: %s %s is no longer listed in %s, and this stack's deployment %s runs it: Azure serves it until its retirement, and refuses new deployments of it. Migrate: set %s to an offered version (%s) and run `pulumi up`; %s",
+			c.key("modelVersion"), m.Name, m.Version, cfg.Location, m.DeploymentName, c.key("modelVersion"), strings.Join(versions, "; "), fixModel)
 		return
 	}
 	if found == nil {
@@ -70,17 +75,16 @@ func (c *checker) model() {
 			sku = &found.Model.Skus[i]
 		}
 	}
-	now := c.in.Now()
-	if why, closed := closedReason(*found, sku, now); closed {
-		c.problem("config %s: %s %s is closed to new deployments in %s: %s. Pick a version that is open: %s; %s",
-			c.key("modelVersion"), m.Name, m.Version, cfg.Location, why, strings.Join(openVersions(list.Value, m, now), "; "), fixModel)
+	now := c.now()
+	why, closed := closedReason(*found, sku, now)
+	if closed && !c.closedButRunning(why, retirement(*found, sku), openVersions(list.Value, m, now), fixModel) {
 		return
 	}
 	if sku == nil {
 		c.problem("config %s: %q is not offered for %s %s in %s; offered SKUs: %s", c.key("deploymentSku"), m.SkuName, m.Name, m.Version, cfg.Location, strings.Join(skus, ", "))
 		return
 	}
-	if when, soon := retiring(*found, sku, now); soon {
+	if when, soon := retiring(*found, sku, now); soon && !closed {
 		c.warn("preflight: config %s: %s %s retires on %s (in %d days); deployments of it stop working then. Plan a newer version: %s",
 			c.key("modelVersion"), m.Name, m.Version, when.Format("2006-01-02"), int(when.Sub(now).Hours()/24), strings.Join(openVersions(list.Value, m, now), "; "))
 	}
@@ -89,6 +93,6 @@ func (c *checker) model() {
 		return
 	}
 	if sku.UsageName != "" {
-		c.quota(sku.UsageName)
+		c.quota(sku.UsageName, list.Value)
 	}
 }

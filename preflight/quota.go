@@ -8,8 +8,9 @@ import (
 
 // quota: the capacity fits what is left of the quota; the stack's own
 // deployment's current capacity counts as available, so a no-change `up`
-// of a stack that uses all of it is not refused.
-func (c *checker) quota(usageName string) {
+// of a stack that uses all of it is not refused. models is the region's
+// models list, which names each SKU's usage.
+func (c *checker) quota(usageName string, models []modelEntry) {
 	m, cfg := c.in.Config.Model, c.in.Config
 	var usages struct {
 		Value []struct {
@@ -27,11 +28,26 @@ func (c *checker) quota(usageName string) {
 		if !strings.EqualFold(u.Name.Value, usageName) {
 			continue
 		}
-		own, err := c.ownCapacity(usageName)
-		if err != nil {
-			c.skipped("quota (this stack's current deployment)", "read this stack's resources", err)
+		left := int(u.Limit - u.CurrentValue)
+		if m.Capacity <= left {
+			return
 		}
-		available := int(u.Limit-u.CurrentValue) + own
+		// Only over what is free: does the stack's own deployment hold
+		// the difference?
+		st := c.stack()
+		if st.deploymentsErr != nil {
+			c.skipped("quota", "read this stack's deployment, whose capacity counts as available", st.deploymentsErr)
+			c.warn("preflight: config %s: %d is more than the %d left of quota %s in %s (limit %d, in use %d); not refused, as this stack's own deployment, which may hold the rest, could not be read",
+				c.key("deploymentCapacity"), m.Capacity, max(left, 0), usageName, cfg.Location, int(u.Limit), int(u.CurrentValue))
+			return
+		}
+		own := 0
+		for _, d := range st.deployments {
+			if countsAgainst(d, models, usageName) {
+				own += d.Sku.Capacity
+			}
+		}
+		available := left + own
 		if m.Capacity <= available {
 			return
 		}
@@ -45,47 +61,25 @@ func (c *checker) quota(usageName string) {
 	}
 }
 
-// ownCapacity is the current capacity of this stack's deployment (the one
-// the program would update) when it counts against usageName: found
-// through the stack's tags (project, stack) on its OpenAI account, read
-// from ARM. Zero on a new stack.
-func (c *checker) ownCapacity(usageName string) (int, error) {
-	var res struct {
-		Value []struct {
-			ID, Type, Location string
-			Tags               map[string]string
-		}
-	}
-	q := url.Values{"api-version": {apiResources}, "$filter": {fmt.Sprintf("tagName eq 'project' and tagValue eq '%s'", c.in.Project)}}
-	if err := c.get(c.sub()+"/resources", q, &res); err != nil {
-		return 0, err
-	}
-	total := 0
-	for _, r := range res.Value {
-		if !strings.EqualFold(r.Type, "Microsoft.CognitiveServices/accounts") || r.Tags["stack"] != c.in.Stack || !strings.EqualFold(r.Location, c.in.Config.Location) {
+// countsAgainst tells whether a deployment counts against the usage. Usage
+// names do not always spell the model's name (Azure names gpt-4.1-mini's
+// OpenAI.GlobalStandard.gpt4.1-mini, gpt-4o-mini's
+// OpenAI.GlobalStandard.gpt-4o-mini), so the name is the one the region's
+// models list gives the model's SKU, for any of its versions: a quota is
+// per model and deployment type, not per version (Learn, "Manage Azure
+// OpenAI quota"). The usage checked comes from that list too, so a model
+// it does not list cannot share it.
+func countsAgainst(d ownDeployment, models []modelEntry, usageName string) bool {
+	dm := d.Properties.Model
+	for _, e := range models {
+		if !strings.EqualFold(e.Model.Format, dm.Format) || e.Model.Name != dm.Name {
 			continue
 		}
-		var d struct {
-			Sku struct {
-				Name     string
-				Capacity int
+		for _, s := range e.Model.Skus {
+			if strings.EqualFold(s.Name, d.Sku.Name) && s.UsageName != "" {
+				return strings.EqualFold(s.UsageName, usageName)
 			}
-			Properties struct {
-				Model struct{ Format, Name, Version string }
-			}
-		}
-		err := c.get(r.ID+"/deployments/"+url.PathEscape(c.in.Config.Model.DeploymentName), url.Values{"api-version": {apiCognitive}}, &d)
-		var re *readError
-		if err != nil && asReadError(err, &re) && re.status == 404 {
-			continue
-		}
-		if err != nil {
-			return 0, err
-		}
-		// Usage names are OpenAI.<SKU>.<model>.
-		if strings.EqualFold(usageName, "OpenAI."+d.Sku.Name+"."+d.Properties.Model.Name) {
-			total += d.Sku.Capacity
 		}
 	}
-	return total, nil
+	return false
 }
