@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -147,6 +148,8 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 		t.Logf("PREFLIGHT: no-change up of a stack whose deployment uses all the quota (10 of 10): passed in %s", again.took.Round(time.Millisecond))
 	}
 
+	checkClosedModelKeepsTheStackGoing(t, w, st)
+
 	// The identity chain, in the cluster: Azure's webhook mutated the
 	// pod, the node ran it, Entra (the stand-in) took its token.
 	checkDemoRan(t, w, "default", clientID)
@@ -243,4 +246,40 @@ func checkNoPlaintextKubeconfig(t *testing.T, backend string) {
 	if files == 0 {
 		t.Error("no state files found")
 	}
+}
+
+// Azure closes the stack's model to new deployments (Deprecated, months
+// before its retirement): the deployed stack still previews and takes an
+// `up` that changes something else; the preflight warns with the date and
+// the migration step. The catalog is put back as the test had it.
+func checkClosedModelKeepsTheStackGoing(t *testing.T, w *world, st auto.Stack) {
+	t.Helper()
+	quota := func(c *standin.Catalog) { c.Region("eastus2").Usage("OpenAI.GlobalStandard.gpt-5.4-mini").Limit = 10 }
+	w.catalog(func(c *standin.Catalog) {
+		quota(c)
+		for i := range c.Region("eastus2").Models {
+			if m := &c.Region("eastus2").Models[i].Model; m.Name == "gpt-5.4-mini" {
+				m.LifecycleStatus = "Deprecated"
+			}
+		}
+	})
+	defer w.catalog(quota)
+	warning := []string{"gpt-5.4-mini 2026-03-17 is closed to new deployments in eastus2 (its lifecycle status is Deprecated); this stack's deployment gpt-5.4-mini runs it",
+		"keeps serving it until its retirement on " + catalogDay(t, "2027-03-17") + ". Migrate before then: set " + project + ":modelVersion"}
+	p := preview(t, st)
+	if p.err != nil || !onlySame(p.changes) {
+		t.Errorf("preview of a stack on a closed model: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
+	}
+	contains(t, "preview's output", p.out, warning...)
+	nodes := project + ":nodeCount"
+	if err := st.SetConfig(ctxFor(t, configTimeout), nodes, configValue("2")); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.RemoveConfig(ctxFor(t, configTimeout), nodes) }()
+	r := up(t, st)
+	if r.err != nil || r.changes[apitype.OpUpdate] != 1 {
+		t.Errorf("up of nodeCount 2 on a closed model: %v %v\n%s", r.changes, r.err, tail(r.out, 3000))
+	}
+	contains(t, "up's output", r.out, warning...)
+	t.Logf("PREFLIGHT closed model the stack runs: preview passed in %s, up of nodeCount 2 in %s, with: %s", p.took.Round(time.Millisecond), r.took.Round(time.Millisecond), firstLine(p.out, "closed to new deployments"))
 }

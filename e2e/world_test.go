@@ -101,8 +101,23 @@ func newWorldPropagating(t *testing.T, faults string, ficDelay, rbacDelay time.D
 		// (armEndpoint, set per stack), trusted as a user trusts a
 		// private cloud's CA: Go's SSL_CERT_FILE.
 		"SSL_CERT_FILE": trustBundle(t, base, dp.CAFile),
+		// The suite's calendar: `AZURE_STANDIN_CLOCK_OFFSET=17544h make
+		// e2e` runs every world two years ahead (Azure's catalog dates and
+		// ARM's clock, which the preflight reads).
+		standin.EnvClockOffset: os.Getenv(standin.EnvClockOffset),
 	}
 	return w
+}
+
+// catalogDay is a date of the built-in catalog as the worlds serve it
+// today, on the suite's calendar.
+func catalogDay(t *testing.T, date string) string {
+	t.Helper()
+	at, err := standin.Calendar(os.Getenv, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return standin.CatalogDate(date, at)
 }
 
 // catalog overrides the world's catalog (AZURE_STANDIN_CATALOG) with the

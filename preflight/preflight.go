@@ -55,7 +55,9 @@ type Input struct {
 	// (getClientConfig, getClientToken).
 	SubscriptionID, Token string
 	// Client makes the requests (http.DefaultClient when nil); Now is the
-	// clock (time.Now when nil).
+	// clock. When nil, the clock is ARM's own (the Date header of its
+	// answers, RFC 9110), else time.Now: Azure's dates are compared with
+	// Azure's clock, not with the deploying machine's.
 	Client *http.Client
 	Now    func() time.Time
 }
@@ -82,6 +84,9 @@ type checker struct {
 	ctx context.Context
 	mu  sync.Mutex
 	res Result
+	own own
+	// armNow is ARM's clock: the Date of its latest answer.
+	armNow time.Time
 }
 
 func (c *checker) key(k string) string { return c.in.Project + ":" + k }
@@ -134,6 +139,7 @@ func (c *checker) get(path string, query url.Values, out any) error {
 	if err != nil {
 		return &readError{err: err}
 	}
+	c.sawDate(resp.Header.Get("Date"))
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
@@ -161,11 +167,32 @@ func (c *checker) skipped(check, read string, err error) {
 
 func (c *checker) sub() string { return "/subscriptions/" + c.in.SubscriptionID }
 
+// sawDate keeps the Date of an ARM answer as ARM's clock.
+func (c *checker) sawDate(date string) {
+	t, err := http.ParseTime(date)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.armNow = t
+}
+
+// now is the injected clock, else ARM's, else the machine's.
+func (c *checker) now() time.Time {
+	if c.in.Now != nil {
+		return c.in.Now()
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.armNow.IsZero() {
+		return c.armNow
+	}
+	return time.Now()
+}
+
 // Run runs every check; reads run in parallel.
 func Run(ctx context.Context, in Input) Result {
-	if in.Now == nil {
-		in.Now = time.Now
-	}
 	start := time.Now()
 	c := &checker{in: in, ctx: ctx}
 	var wg sync.WaitGroup

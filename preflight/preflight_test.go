@@ -31,7 +31,7 @@ type fake struct {
 func newFake(t *testing.T) *fake {
 	t.Helper()
 	f := &fake{env: map[string]string{}, store: standin.Store{Dir: t.TempDir()}}
-	h := &arm.Handler{Store: f.store, Getenv: func(k string) string { return f.env[k] }}
+	h := &arm.Handler{Store: f.store, Getenv: func(k string) string { return f.env[k] }, Now: func() time.Time { return now }}
 	f.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.calls = append(f.calls, r.URL.Path)
@@ -50,16 +50,25 @@ func devConfig() *config.Config {
 	}
 }
 
-// now is a fixed day on which the catalog's gpt-5.4-mini is GA and
-// gpt-4 0613 retired.
+// now is the fake ARM's clock: the day the built-in catalog was read,
+// unless TestTwoYearsAhead moves it. The runs take ARM's clock from its
+// answers' Date, as the program does.
 var now = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+
+// day is a date of the built-in catalog as the fake ARM serves it now.
+func day(date string) string { return standin.CatalogDate(date, now) }
 
 func (f *fake) run(t *testing.T, cfg *config.Config) Result {
 	t.Helper()
+	return f.runAs(t, "dev", cfg)
+}
+
+func (f *fake) runAs(t *testing.T, stack string, cfg *config.Config) Result {
+	t.Helper()
 	return Run(context.Background(), Input{
-		Project: "proj", Stack: "dev", Config: cfg, Endpoint: f.srv.URL,
+		Project: "proj", Stack: stack, Config: cfg, Endpoint: f.srv.URL,
 		SubscriptionID: standin.SubscriptionID, Token: standin.ARMTokenPrefix + "t",
-		Client: f.srv.Client(), Now: func() time.Time { return now },
+		Client: f.srv.Client(),
 	})
 }
 
@@ -110,7 +119,7 @@ func TestRetiredModelIsRefusedWithWhatIsOpen(t *testing.T) {
 	cfg := devConfig()
 	cfg.Model.Name, cfg.Model.Version, cfg.Model.SkuName = "gpt-4", "0613", "Standard"
 	r := f.run(t, cfg)
-	one(t, r.Problems, `config proj:modelVersion: gpt-4 0613 is closed to new deployments in eastus2: it was retired on 2025-06-06`,
+	one(t, r.Problems, `config proj:modelVersion: gpt-4 0613 is closed to new deployments in eastus2: it was retired on `+day("2025-06-06"),
 		"gpt-5-mini 2025-08-07 (GlobalStandard, Standard)", "gpt-5.4-mini 2026-03-17 (GlobalStandard, DataZoneStandard)", "az cognitiveservices model list -l eastus2")
 	if strings.Contains(r.Problems[0], "gpt-4.1-mini") {
 		t.Errorf("a retired model is suggested: %s", r.Problems[0])
@@ -142,7 +151,7 @@ func TestRetiringSoonWarns(t *testing.T) {
 	if len(r.Problems) > 0 {
 		t.Fatal(r.Problems)
 	}
-	one(t, r.Warnings, "config proj:modelVersion: gpt-5-mini 2025-08-07 retires on 2027-01-15 (in 45 days)")
+	one(t, r.Warnings, "config proj:modelVersion: gpt-5-mini 2025-08-07 retires on "+day("2027-01-15")+" (in 45 days)")
 }
 
 func TestQuotaCountsTheStacksOwnDeployment(t *testing.T) {
@@ -181,8 +190,7 @@ func TestQuotaCountsTheStacksOwnDeployment(t *testing.T) {
 	cfg.Model.Capacity = 41
 	one(t, f.run(t, cfg).Problems, "41 is more than the 40 left", "(limit 40, in use 40, of which this stack's deployment holds 40)")
 	// Another stack's deployment is not this one's.
-	one(t, Run(context.Background(), Input{Project: "proj", Stack: "prod", Config: cfg, Endpoint: f.srv.URL, SubscriptionID: standin.SubscriptionID,
-		Token: standin.ARMTokenPrefix + "t", Client: f.srv.Client(), Now: func() time.Time { return now }}).Problems, "41 is more than the 0 left")
+	one(t, f.runAs(t, "prod", cfg).Problems, "41 is more than the 0 left")
 }
 
 func TestKubernetesVersionAndVMSize(t *testing.T) {
@@ -244,7 +252,7 @@ func TestForbiddenAndUnreachableReadsWarnAndGoOn(t *testing.T) {
 	gone := httptest.NewTLSServer(http.NotFoundHandler())
 	url := gone.URL
 	gone.Close()
-	r = Run(context.Background(), Input{Project: "proj", Stack: "dev", Config: devConfig(), Endpoint: url, SubscriptionID: standin.SubscriptionID, Token: "t", Now: func() time.Time { return now }})
+	r = Run(context.Background(), Input{Project: "proj", Stack: "dev", Config: devConfig(), Endpoint: url, SubscriptionID: standin.SubscriptionID, Token: "t"})
 	if len(r.Problems) > 0 || len(r.Warnings) < 5 || !strings.Contains(r.Warnings[0], "unreachable") {
 		t.Errorf("unreachable ARM: problems %q warnings %q", r.Problems, r.Warnings)
 	}
@@ -260,10 +268,11 @@ func TestClosest(t *testing.T) {
 }
 
 // A GA model whose retirement date has passed is closed, whatever its
-// lifecycle status says.
+// lifecycle status says; an injected clock wins over ARM's.
 func TestPastRetirementDateCloses(t *testing.T) {
 	f := newFake(t)
+	retired, _ := time.Parse("2006-01-02", day("2027-03-17"))
 	r := Run(context.Background(), Input{Project: "proj", Stack: "dev", Config: devConfig(), Endpoint: f.srv.URL, SubscriptionID: standin.SubscriptionID,
-		Token: standin.ARMTokenPrefix + "t", Client: f.srv.Client(), Now: func() time.Time { return time.Date(2027, 3, 18, 0, 0, 0, 0, time.UTC) }})
-	one(t, r.Problems, "config proj:modelVersion: gpt-5.4-mini 2026-03-17 is closed to new deployments in eastus2: it was retired on 2027-03-17")
+		Token: standin.ARMTokenPrefix + "t", Client: f.srv.Client(), Now: func() time.Time { return retired.Add(time.Hour) }})
+	one(t, r.Problems, "config proj:modelVersion: gpt-5.4-mini 2026-03-17 is closed to new deployments in eastus2: it was retired on "+day("2027-03-17"))
 }

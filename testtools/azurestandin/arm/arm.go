@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
@@ -28,14 +29,19 @@ var Reads = map[string]string{
 	"skus":               "Microsoft.Compute/skus/read",
 	"resources":          "Microsoft.Resources/subscriptions/resources/read",
 	"deployments":        "Microsoft.CognitiveServices/accounts/deployments/read",
+	"managedClusters":    "Microsoft.ContainerService/managedClusters/read",
+	"computeUsages":      "Microsoft.Compute/locations/usages/read",
 }
 
 // Handler serves the reads. Getenv reads the catalog knobs
 // (AZURE_STANDIN_CATALOG, AZURE_STANDIN_UNREGISTERED_PROVIDERS,
-// AZURE_STANDIN_FORBIDDEN_READS) on every request.
+// AZURE_STANDIN_FORBIDDEN_READS, AZURE_STANDIN_CLOCK_OFFSET,
+// AZURE_STANDIN_VCPU_LIMIT) on every request; Now is the clock (time.Now
+// when nil).
 type Handler struct {
 	Store  standin.Store
 	Getenv func(string) string
+	Now    func() time.Time
 }
 
 var (
@@ -86,7 +92,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		armError(w, http.StatusBadRequest, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.")
 		return
 	}
-	cat, err := standin.LoadCatalog(h.getenv)
+	cat, err := h.catalog(w)
 	if err != nil {
 		armError(w, http.StatusInternalServerError, "InternalServerError", "%v", err)
 		return
@@ -112,6 +118,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case resourcesPath.MatchString(path):
 		sub, read = resourcesPath.FindStringSubmatch(path)[1], "resources"
 		serve = func() { h.resources(w, r) }
+	case clusterPath.MatchString(path):
+		sub, read = clusterPath.FindStringSubmatch(path)[1], "managedClusters"
+		serve = func() { h.cluster(w, path) }
+	case computeUsagesPath.MatchString(path):
+		m := computeUsagesPath.FindStringSubmatch(path)
+		sub, read = m[1], "computeUsages"
+		serve = func() { h.computeUsages(w, cat, m[2]) }
 	case deploymentPath.MatchString(path):
 		sub, read = deploymentPath.FindStringSubmatch(path)[1], "deployments"
 		serve = func() { h.deployment(w, path) }

@@ -35,6 +35,8 @@ var builtinCatalog []byte
 
 // Catalog is the subscription's offer, region by region.
 type Catalog struct {
+	// AsOf is the day the catalog's dates were read (catalog_clock.go).
+	AsOf      string                 `json:"asOf,omitempty"`
 	Locations []Location             `json:"locations"`
 	Providers []ProviderRegistration `json:"providers"`
 	Regions   map[string]*Region     `json:"regions"`
@@ -67,6 +69,8 @@ type Region struct {
 	KubernetesVersions []json.RawMessage `json:"kubernetesVersions"`
 	// VMSkus as Microsoft.Compute/skus filtered to the region.
 	VMSkus []VMSku `json:"vmSkus"`
+	// ComputeUsages as Microsoft.Compute/locations/{l}/usages (vCPUs).
+	ComputeUsages []Usage `json:"computeUsages,omitempty"`
 }
 
 // CatalogModel is one entry of the models list (spec: Model).
@@ -148,9 +152,10 @@ type SkuRestriction struct {
 	ReasonCode      string         `json:"reasonCode"`
 }
 
-// LoadCatalog reads AZURE_STANDIN_CATALOG, else the built-in catalog, and
-// applies AZURE_STANDIN_UNREGISTERED_PROVIDERS.
-func LoadCatalog(getenv func(string) string) (*Catalog, error) {
+// LoadCatalog reads AZURE_STANDIN_CATALOG, else the built-in catalog, as
+// of the stand-in's calendar day at, and applies
+// AZURE_STANDIN_UNREGISTERED_PROVIDERS and AZURE_STANDIN_VCPU_LIMIT.
+func LoadCatalog(getenv func(string) string, at time.Time) (*Catalog, error) {
 	data := builtinCatalog
 	if path := getenv(EnvCatalog); path != "" {
 		b, err := os.ReadFile(path)
@@ -162,6 +167,9 @@ func LoadCatalog(getenv func(string) string) (*Catalog, error) {
 	c := &Catalog{}
 	if err := json.Unmarshal(data, c); err != nil {
 		return nil, fmt.Errorf("the stand-in's catalog: %w", err)
+	}
+	if err := c.apply(getenv, at); err != nil {
+		return nil, err
 	}
 	for _, ns := range List(getenv(EnvUnregisteredProviders)) {
 		found := false
@@ -272,43 +280,6 @@ func (r *Region) Usage(name string) *Usage {
 	return nil
 }
 
-// DeploymentUsage is what the state's deployments use of a usage in a
-// region: the sum of their capacities, skipping the deployment except.
-func DeploymentUsage(s *State, c *Catalog, loc, usageName, except string) int {
-	total := 0
-	for _, d := range s.Find("Deployment", nil) {
-		if strings.EqualFold(d.ID, except) {
-			continue
-		}
-		acct := s.Get(d.ID[:strings.LastIndex(strings.ToLower(d.ID), "/deployments/")])
-		if acct == nil || !strings.EqualFold(acct.Input("location"), loc) {
-			continue
-		}
-		m := c.Region(loc).Model(d.Input("properties.model.format"), d.Input("properties.model.name"), d.Input("properties.model.version"))
-		if m == nil {
-			continue
-		}
-		sku := m.Sku(d.Input("sku.name"))
-		if sku == nil || !strings.EqualFold(sku.UsageName, usageName) {
-			continue
-		}
-		total += capacityOf(d.Inputs)
-	}
-	return total
-}
-
-// capacityOf reads sku.capacity from stored inputs (JSON numbers).
-func capacityOf(in map[string]any) int {
-	sku, _ := in["sku"].(map[string]any)
-	switch v := sku["capacity"].(type) {
-	case float64:
-		return int(v)
-	case int:
-		return v
-	}
-	return 0
-}
-
 // Offered lists a region's models as "name version (SKU, SKU)" lines.
 func (r *Region) Offered(format string) []string {
 	if r == nil {
@@ -329,9 +300,9 @@ func (r *Region) Offered(format string) []string {
 	return out
 }
 
-// catalog is the catalog under the provider's knobs.
+// catalog is the catalog under the provider's knobs, on its calendar.
 func (p *Provider) catalog() (*Catalog, error) {
-	return LoadCatalog(p.env)
+	return LoadCatalog(p.env, p.calendar())
 }
 
 // deploymentOffered applies the catalog to a deployment's PUT: the model
@@ -361,7 +332,7 @@ func (p *Provider) deploymentOffered(c *op) error {
 		return armErr(400, "InvalidResourceProperties", "The specified SKU '%s' of account deployment is not supported by the model '%s' version: '%s'.", skuName, name, version)
 	}
 	sameModel := c.old != nil && c.old.Input("properties.model.name") == name && c.old.Input("properties.model.version") == version
-	if why, closed := m.Closed(sku, p.now()); closed && !sameModel {
+	if why, closed := m.Closed(sku, p.calendar()); closed && !sameModel {
 		return armErr(400, "ServiceModelDeprecating", "The model 'Format:%s,Name:%s,Version:%s' is in deprecating state and cannot be used for new deployments (%s).", format, name, version, why)
 	}
 	capacity := 0

@@ -22,7 +22,7 @@ func deploymentInputs(w world, name, model, version, sku string, capacity int) m
 // The built-in catalog holds the program's defaults (Pulumi.yaml and the
 // prod stack) and the tutorial's retired gpt-4 0613.
 func TestBuiltinCatalogHoldsTheProgramsDefaults(t *testing.T) {
-	c, err := LoadCatalog(func(string) string { return "" })
+	c, err := LoadCatalog(func(string) string { return "" }, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestBuiltinCatalogHoldsTheProgramsDefaults(t *testing.T) {
 	}
 	c, _ = LoadCatalog(func(k string) string {
 		return map[string]string{EnvUnregisteredProviders: "Microsoft.KubernetesConfiguration, Microsoft.Foo"}[k]
-	})
+	}, time.Now())
 	if c.Registered("microsoft.kubernetesconfiguration") != "NotRegistered" || c.Registered("Microsoft.Foo") != "NotRegistered" || c.Registered("Microsoft.ServiceLinker") != "Registered" {
 		t.Errorf("unregistered knob: %+v", c.Providers)
 	}

@@ -379,6 +379,9 @@ func applyCluster(c *op) error {
 	if c.old != nil && c.p.now().Before(c.old.BusyUntil) {
 		return clusterBusy()
 	}
+	if err := c.p.clusterQuota(c); err != nil {
+		return err
+	}
 	if d := c.p.durationKnob(EnvClusterBusy); d > 0 {
 		c.busyUntil = c.now.Add(d)
 	}
