@@ -53,7 +53,8 @@ func (p *Provider) azureChanges() {
 	if err != nil {
 		return
 	}
-	now := p.now()
+	// The catalog's dates are on the stand-in's calendar.
+	now := p.calendar()
 	_ = p.Store.Update(func(s *State) error {
 		if slices.Contains(on, "foundryUpgrade") {
 			upgradeAccounts(s)

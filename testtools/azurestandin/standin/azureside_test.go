@@ -3,8 +3,6 @@ package standin
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -88,7 +86,7 @@ func TestModelUpgradeFollowsTheDeploymentsOption(t *testing.T) {
 					break
 				}
 			}
-			h.env[EnvCatalog] = writeCatalog(t, h.dir, cat)
+			writeCatalog(t, h, cat)
 			id := w.accountID + "/deployments/chat"
 			_ = h.p.Store.Update(func(s *State) error {
 				s.Get(id).Inputs["properties"].(map[string]any)["versionUpgradeOption"] = option
@@ -116,7 +114,7 @@ func TestAKSUpgradeChannelAndWhatAKSRefuses(t *testing.T) {
 			r.KubernetesVersions[i] = []byte(`{"version":"1.33","patchVersions":{"1.33.5":{},"1.33.7":{}}}`)
 		}
 	}
-	h.env[EnvCatalog] = writeCatalog(t, h.dir, cat)
+	writeCatalog(t, h, cat)
 	in := clusterInputs(w.rg)
 	in["kubernetesVersion"] = "1.33"
 	in["autoUpgradeProfile"] = map[string]any{"upgradeChannel": "patch"}
@@ -170,18 +168,6 @@ func TestReplacementDeletesFirstUnlessTheNameWasRandom(t *testing.T) {
 	}
 }
 
-func writeCatalog(t *testing.T, dir string, c *Catalog) string {
-	t.Helper()
-	data, err := json.Marshal(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "catalog.json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 func TestGetAccountAndDeploymentReadWhatAzureRuns(t *testing.T) {
 	h := newHarness(t)
