@@ -40,8 +40,10 @@ func TestClusterOverTheVCPUQuota(t *testing.T) {
 		}
 	}
 	writeCatalog(t, h, c)
+	// (A new cluster: AKS refuses a pool's new VM size in place.)
 	pool["vmSize"] = "Standard_B2s"
-	wantErr(t, h.update(tCluster, "scdemo-aks", id, prod), "exceeding approved standardBSFamily Cores quota", "Current Limit: 4, Current Usage: 0, Additional Required: 6")
+	_, _, err = h.create(tCluster, "scdemo-aks-b", prod)
+	wantErr(t, err, "exceeding approved standardBSFamily Cores quota", "Current Limit: 4, Current Usage: 0, Additional Required: 6")
 }
 
 func writeCatalog(t *testing.T, h *harness, c *Catalog) {
