@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"aks-openai-workload-identity/k8s"
 
 	"aks-openai-workload-identity/testtools/mocks"
 )
@@ -94,5 +100,20 @@ func TestTheProgramKeepsWhatAzureUpgraded(t *testing.T) {
 				t.Errorf("model version %q, want %q", got, tc.wantVersion)
 			}
 		})
+	}
+}
+
+// A read of what Azure runs that fails for another reason than 404 fails
+// the run: declaring the config's values then could roll Azure back.
+func TestAFailedReadOfWhatAzureRunsFails(t *testing.T) {
+	m := &mocks.Mocks{RunningErr: errors.New(`Status=429 Code="TooManyRequests" Message="throttled"`)}
+	cfg := stackConfig(t, "dev")
+	cfg["armEndpoint"] = fakeARM().URL
+	opts := options{appDir: "demo", armClient: fakeARM().Client(),
+		waitForObjects: func(context.Context, k8s.ServiceConnectorObjects) error { return nil }}
+	// The outputs are not awaited: the run itself must fail.
+	err := mocks.Run(m, cfg, func(ctx *pulumi.Context) error { _, err := deploy(ctx, opts); return err })
+	if err == nil || !strings.Contains(err.Error(), "reading the OpenAI account") || !strings.Contains(err.Error(), "TooManyRequests") {
+		t.Errorf("want the failed read named, got %v", err)
 	}
 }

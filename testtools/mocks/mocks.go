@@ -76,6 +76,9 @@ type Mocks struct {
 	// account and deployment Azure runs; none answers 404, as for a new
 	// stack.
 	Running map[string]resource.PropertyMap
+	// RunningErr, when set, is how both reads fail (a throttled or
+	// forbidden ARM read).
+	RunningErr error
 
 	mu    sync.Mutex
 	regs  []Registration
@@ -238,6 +241,9 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		})}, nil
 	case "azure-native:cognitiveservices:getAccount", "azure-native:cognitiveservices:getDeployment":
 		// What Azure runs: nothing yet, unless the test says.
+		if m.RunningErr != nil {
+			return nil, m.RunningErr
+		}
 		if live, ok := m.Running[args.Token]; ok {
 			return live, nil
 		}

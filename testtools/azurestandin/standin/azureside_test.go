@@ -168,7 +168,6 @@ func TestReplacementDeletesFirstUnlessTheNameWasRandom(t *testing.T) {
 	}
 }
 
-
 func TestGetAccountAndDeploymentReadWhatAzureRuns(t *testing.T) {
 	h := newHarness(t)
 	w := h.world()
