@@ -17,7 +17,7 @@ func valid() Config {
 			DeploymentName: "gpt-5.4-mini", SkuName: "GlobalStandard", Capacity: 10,
 		},
 		Namespace: "default", ConnectionName: "openaiconn", ClientType: "none",
-		ConnectorWaitSeconds: 180, DemoDeadlineSeconds: 480,
+		ConnectorWaitSeconds: 180, DemoDeadlineSeconds: 660,
 		ConnectionMode: ModeServiceConnector, RegistryPull: PullAnonymous,
 		Preflight: true, ARMEndpoint: "https://management.azure.com",
 	}
