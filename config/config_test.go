@@ -19,7 +19,7 @@ func valid() Config {
 		},
 		AKSUpgradeChannel: "patch",
 		Namespace:         "default", ConnectionName: "openaiconn", ClientType: "none",
-		ConnectorWaitSeconds: 180, DemoDeadlineSeconds: 480,
+		ConnectorWaitSeconds: 180, DemoDeadlineSeconds: 660,
 		ConnectionMode: ModeServiceConnector, RegistryPull: PullAnonymous,
 		Preflight: true, ARMEndpoint: "https://management.azure.com",
 	}

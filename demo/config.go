@@ -16,7 +16,10 @@ const (
 	// this demo will not rot when dated preview/GA api-versions are retired.
 	v1Path = "/openai/v1/"
 
-	defaultRetrySeconds   = 240
+	// The longest a source gives what the demo retries: a role assignment
+	// takes up to 10 minutes to take effect (Learn, "Troubleshoot Azure
+	// RBAC"). The Job sets its own budget from its deadline.
+	defaultRetrySeconds   = 600
 	defaultTimeoutSeconds = 30
 	// Upper bounds catch typos (e.g. milliseconds instead of seconds) that would
 	// otherwise leave the Job hanging far past activeDeadlineSeconds.

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
@@ -29,15 +28,16 @@ const (
 	scope    = "https://cognitiveservices.azure.com/.default"
 	roleName = "Cognitive Services OpenAI User"
 
-	// Role assignments typically take 1-5 minutes to reach the data plane, so
-	// early retries are quick and later ones spaced out, never beyond the budget.
+	// What propagates mostly arrives within a minute or two but may take up
+	// to 10 (retry.go), so early retries are quick and later ones spaced
+	// out, never beyond the budget.
 	firstBackoff = 5 * time.Second
 	maxBackoff   = 30 * time.Second
 	replyChars   = 100
 )
 
 // deps holds what tests must replace: the network client (to trust local TLS
-// fakes), the clock and sleep (so a 240s backoff runs instantly), and the
+// fakes), the clock and sleep (so a 600s backoff runs instantly), and the
 // termination-log path.
 type deps struct {
 	httpClient     *http.Client // nil: the libraries' own defaults
@@ -116,88 +116,34 @@ func run(ctx context.Context, env func(string) string, stdout, stderr io.Writer,
 			return 0
 		}
 
-		var tokErr *tokenError
-		var apiErr *openai.Error
-		// note says why a failure is worth another attempt; every other
-		// failure is permanent and ends the run at once.
-		var note string
 		elapsed := d.now().Sub(start)
-		remaining := cfg.retryBudget - elapsed
 		switch {
 		case ctx.Err() != nil:
 			return fail("interrupted before Azure OpenAI answered: %v", context.Cause(ctx))
 		case errors.Is(err, context.DeadlineExceeded):
 			return fail("timeout: request to Azure OpenAI at %s exceeded %ds (AZURE_OPENAI_TIMEOUT_SECONDS)", cfg.endpoint, cfg.timeoutSecs)
-		case errors.As(err, &tokErr) && aadstsCode(tokErr.err) == credentialPropagating:
-			if remaining <= 0 {
-				return fail("%s, still after %d attempt(s) over %s (a new federated identity credential takes minutes to reach every Entra replica)",
-					describeTokenError(cfg, tokErr.err), attempt, elapsed.Round(time.Second))
-			}
-			note = "Microsoft Entra ID answered AADSTS" + credentialPropagating + "; a new federated identity credential may still be propagating"
-		case errors.As(err, &tokErr):
-			return fail("%s", describeTokenError(cfg, tokErr.err))
-		case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound:
-			return fail("Azure OpenAI returned 404: deployment %q not found at %s; check AZURE_OPENAI_DEPLOYMENT against the account's model deployments%s",
-				cfg.deployment, cfg.endpoint, serverMessage(apiErr))
-		case errors.As(err, &apiErr) && apiErr.Code == roleMissing:
-			if remaining <= 0 {
-				return fail("Azure OpenAI returned %d %s after %d attempt(s) over %s%s; grant the workload identity (client ID %s) the %q role on the Azure OpenAI account (role assignments can take several minutes to apply)",
-					apiErr.StatusCode, apiErr.Code, attempt, elapsed.Round(time.Second), serverMessage(apiErr), cfg.clientID, roleName)
-			}
-			note = fmt.Sprintf("Azure OpenAI returned %d %s; a new role assignment may still be propagating", apiErr.StatusCode, apiErr.Code)
-		case errors.As(err, &apiErr) && (apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden):
-			return fail("Azure OpenAI returned %d %s%s; it did not accept the Entra token of client ID %s for %s",
-				apiErr.StatusCode, http.StatusText(apiErr.StatusCode), serverMessage(apiErr), cfg.clientID, scope)
-		case errors.As(err, &apiErr):
-			return fail("Azure OpenAI returned %d %s%s", apiErr.StatusCode, http.StatusText(apiErr.StatusCode), serverMessage(apiErr))
-		default:
-			return fail("cannot reach Azure OpenAI at %s: %v", cfg.endpoint, err)
+		}
+		v := classify(cfg, err)
+		if v.final != "" {
+			return fail("%s", v.final)
+		}
+		limit := cfg.retryBudget
+		if v.window > 0 {
+			limit = min(limit, v.window)
+		}
+		remaining := limit - elapsed
+		if remaining <= 0 {
+			return fail("%s", v.spent(attempt, elapsed))
 		}
 		wait := min(backoff, remaining)
 		// Progress goes to stderr so stdout stays exactly the success lines.
 		fmt.Fprintf(stderr, "retry: %s (attempt %d, %s of %s spent), retrying in %s\n",
-			note, attempt, elapsed.Round(time.Second), cfg.retryBudget, wait)
+			v.waitFor, attempt, elapsed.Round(time.Second), limit, wait)
 		if err := d.sleep(ctx, wait); err != nil {
 			return fail("interrupted while waiting to retry: %v", err)
 		}
 		backoff = min(backoff*2, maxBackoff)
 	}
-}
-
-// The two failures that go away on their own, and only those are retried:
-// Entra's answer while a new federated credential propagates ("Time for
-// federated credential changes to propagate", Microsoft Entra workload
-// identity federation considerations), and Azure OpenAI's answer while a
-// new role assignment propagates. A subject that does not match
-// (AADSTS700213, 7002138), an unknown client, a rejected key
-// (AuthenticationTypeDisabled) or a bad token never heal by waiting.
-const (
-	credentialPropagating = "70021"
-	roleMissing           = "PermissionDenied"
-)
-
-var aadsts = regexp.MustCompile(`\bAADSTS(\d+)\b`)
-
-// aadstsCode is the AADSTS number of an Entra token error, "" if none.
-func aadstsCode(err error) string {
-	var authErr *azidentity.AuthenticationFailedError
-	if !errors.As(err, &authErr) || authErr.RawResponse == nil {
-		return ""
-	}
-	body, rerr := runtime.Payload(authErr.RawResponse)
-	if rerr != nil {
-		return ""
-	}
-	var e struct {
-		Description string `json:"error_description"`
-	}
-	if json.Unmarshal(body, &e) != nil {
-		return ""
-	}
-	if m := aadsts.FindStringSubmatch(e.Description); m != nil {
-		return m[1]
-	}
-	return ""
 }
 
 // publicCloudAuthority tells whether host is one of Microsoft Entra ID's

@@ -181,8 +181,12 @@ func (f *fakeOpenAI) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, map[string]any{"error": map[string]any{"code": code,
 			"message": "Key based authentication is disabled for this resource."}})
 	case http.StatusNotFound:
-		writeJSON(w, status, map[string]any{"error": map[string]any{"code": "DeploymentNotFound",
-			"message": "The API deployment for this resource does not exist."}})
+		// A deployment not (yet) there; code "404" is an unknown account.
+		if code == "" {
+			code = "DeploymentNotFound"
+		}
+		writeJSON(w, status, map[string]any{"error": map[string]any{"code": code,
+			"message": "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again."}})
 	default:
 		writeJSON(w, status, map[string]any{"error": map[string]any{"code": "other", "message": "scripted failure"}})
 	}
@@ -465,11 +469,11 @@ func TestTokenFileUnreadable(t *testing.T) {
 func TestTokenRejected(t *testing.T) {
 	fx := newFixture(t)
 	fx.entra.rejectStatus = http.StatusBadRequest
-	fx.entra.rejectBody = `{"error":"invalid_client","error_description":"AADSTS700213: No matching federated identity record found for presented assertion subject 'system:serviceaccount:default:sc-demo'.\r\nTrace ID: 1\r\nCorrelation ID: 2","error_codes":[700213]}`
+	fx.entra.rejectBody = `{"error":"invalid_client","error_description":"AADSTS700211: No matching federated identity record found for presented assertion issuer 'https://other/'.\r\nTrace ID: 1\r\nCorrelation ID: 2","error_codes":[700211]}`
 	line := fx.expectFailure(fx.run(),
-		"workload identity", "rejected the federated token exchange", "HTTP 400", "AADSTS700213", "federated identity credential", testClientID)
+		"workload identity", "rejected the federated token exchange", "HTTP 400", "AADSTS700211", "federated identity credential", testClientID)
 	if len(fx.entra.tokenRequests()) != 1 {
-		t.Errorf("a subject mismatch was retried: %d token requests", len(fx.entra.tokenRequests()))
+		t.Errorf("an issuer mismatch was retried: %d token requests", len(fx.entra.tokenRequests()))
 	}
 	if strings.Contains(line, "Trace ID") {
 		t.Errorf("error line should keep only the first line of the description: %q", line)
@@ -504,7 +508,7 @@ func TestRoleNotYetAppliedThenSuccess(t *testing.T) {
 	if strings.Contains(r.stderr, "error:") || strings.Count(r.stderr, "retry: Azure OpenAI returned 401 PermissionDenied; a new role assignment may still be propagating (attempt ") != 2 {
 		t.Errorf("stderr = %q, want two retry notes and no error", r.stderr)
 	}
-	if !strings.Contains(r.stderr, "(attempt 2, 5s of 4m0s spent), retrying in 10s") {
+	if !strings.Contains(r.stderr, "(attempt 2, 5s of 10m0s spent), retrying in 10s") {
 		t.Errorf("stderr = %q, want each attempt with the time spent of the budget", r.stderr)
 	}
 	// The token is cached by azidentity, so retries must not re-hit Entra.
@@ -517,18 +521,19 @@ func TestRoleMissingUntilBudgetExhausted(t *testing.T) {
 	fx := newFixture(t)
 	fx.openai.always = http.StatusUnauthorized
 	fx.expectFailure(fx.run(),
-		"401 PermissionDenied", "Cognitive Services OpenAI User", testClientID, "11 attempt(s)", "4m0s")
-	// Default 240s budget: backoff doubles from 5s, capped at 30s, and the last
-	// wait is trimmed so the total never exceeds the budget.
-	want := []time.Duration{5, 10, 20, 30, 30, 30, 30, 30, 30, 25}
+		"401 PermissionDenied", "Cognitive Services OpenAI User", testClientID, "23 attempt(s)", "10m0s", "up to 10 minutes")
+	// Default 600s budget (a role takes up to 10 minutes to apply): backoff
+	// doubles from 5s, capped at 30s, and the last wait is trimmed so the
+	// total never exceeds the budget.
+	want := []time.Duration{5, 10, 20, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 25}
 	for i := range want {
 		want[i] *= time.Second
 	}
 	if !slices.Equal(fx.sleeps, want) {
 		t.Errorf("sleeps = %v, want %v", fx.sleeps, want)
 	}
-	if got := len(fx.openai.requests()); got != 11 {
-		t.Errorf("chat requests = %d, want 11", got)
+	if got := len(fx.openai.requests()); got != 23 {
+		t.Errorf("chat requests = %d, want 23", got)
 	}
 }
 
@@ -597,15 +602,6 @@ func TestCredentialPropagatingUntilBudgetExhausted(t *testing.T) {
 	}
 	if len(fx.openai.requests()) != 0 {
 		t.Error("chat request sent without a token")
-	}
-}
-
-func TestDeploymentNotFound(t *testing.T) {
-	fx := newFixture(t)
-	fx.openai.always = http.StatusNotFound
-	fx.expectFailure(fx.run(), "404", `deployment "`+testDeployment+`" not found`, "AZURE_OPENAI_DEPLOYMENT")
-	if len(fx.sleeps) != 0 || len(fx.openai.requests()) != 1 {
-		t.Errorf("404 retried: sleeps %v, requests %d", fx.sleeps, len(fx.openai.requests()))
 	}
 }
 

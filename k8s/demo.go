@@ -58,10 +58,12 @@ func NewDemo(ctx *pulumi.Context, name string, args DemoArgs, opts ...pulumi.Res
 		return nil, err
 	}
 	deadline := int(args.Deadline.Seconds())
-	// Two pod attempts fit in the deadline; each retries the propagation
-	// failures for half of it less a margin, since a new federated
-	// credential and role assignment take minutes to apply.
-	retry := (deadline - 60) / 2
+	// One pod retries the propagation failures for all of the deadline but
+	// a minute (its start and its last attempt). Their windows count from
+	// when the objects were made, which only the first pod's clock bounds:
+	// a second pod would wait them out again, and double how long a real
+	// misconfiguration takes to be reported.
+	retry := deadline - 60
 	job, err := batchv1.NewJob(ctx, name, &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String(DemoJobName),
@@ -73,7 +75,7 @@ func NewDemo(ctx *pulumi.Context, name string, args DemoArgs, opts ...pulumi.Res
 			},
 		},
 		Spec: &batchv1.JobSpecArgs{
-			BackoffLimit:          pulumi.Int(1),
+			BackoffLimit:          pulumi.Int(0),
 			ActiveDeadlineSeconds: pulumi.Int(deadline),
 			Template: &corev1.PodTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{

@@ -30,7 +30,7 @@ func runDemo(t *testing.T, m *mocks.Mocks) string {
 			Endpoint:           pulumi.String("https://x.openai.azure.com/"),
 			DeploymentName:     pulumi.String("chat"),
 			DependsOn:          []pulumi.Resource{linker},
-			Deadline:           480 * time.Second,
+			Deadline:           660 * time.Second,
 		})
 		if err != nil {
 			return err
@@ -61,8 +61,8 @@ func TestDemoJobIsTheTutorialsWorkloadHardened(t *testing.T) {
 		{[]any{"metadata", "name"}, "sc-demo-openai-identity"},
 		{[]any{"metadata", "namespace"}, "demo"},
 		{[]any{"metadata", "annotations", "pulumi.com/replaceUnready"}, "true"},
-		{[]any{"spec", "backoffLimit"}, 1.0},
-		{[]any{"spec", "activeDeadlineSeconds"}, 480.0},
+		{[]any{"spec", "backoffLimit"}, 0.0},
+		{[]any{"spec", "activeDeadlineSeconds"}, 660.0},
 		{[]any{"spec", "template", "metadata", "labels", "azure.workload.identity/use"}, "true"},
 		{[]any{"spec", "template", "spec", "serviceAccountName"}, "sc-account-123"},
 		{[]any{"spec", "template", "spec", "restartPolicy"}, "Never"},
@@ -102,13 +102,13 @@ func TestDemoJobIsTheTutorialsWorkloadHardened(t *testing.T) {
 	for _, e := range get(c, "env").ArrayValue() {
 		env[get(e, "name").StringValue()] = get(e, "value").V
 	}
-	if env["AZURE_OPENAI_ENDPOINT"] != "https://x.openai.azure.com/" || env["AZURE_OPENAI_DEPLOYMENT"] != "chat" || env["AZURE_OPENAI_RETRY_SECONDS"] != "210" {
+	if env["AZURE_OPENAI_ENDPOINT"] != "https://x.openai.azure.com/" || env["AZURE_OPENAI_DEPLOYMENT"] != "chat" || env["AZURE_OPENAI_RETRY_SECONDS"] != "600" {
 		t.Errorf("env %v", env)
 	}
 	if !job.DependsOn("azure-native:servicelinker:Linker", "link") {
 		t.Errorf("job does not wait on the link: %v", job.Dependencies)
 	}
-	if job.CreateTimeout != "540s" {
+	if job.CreateTimeout != "720s" {
 		t.Errorf("create timeout %q", job.CreateTimeout)
 	}
 	if want := "kubectl logs --namespace demo job/sc-demo-openai-identity"; logCommand != want {

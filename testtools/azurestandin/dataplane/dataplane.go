@@ -6,6 +6,7 @@
 package dataplane
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -63,8 +64,11 @@ type Config struct {
 	// RBACDelay: a role assignment works only this long after its creation.
 	RBACDelay time.Duration
 	// FICDelay: a federated identity credential matches only this long
-	// after its creation; before, Entra answers AADSTS70021.
-	FICDelay time.Duration
+	// after its creation; before, Entra answers FICCode (AADSTS70021 if
+	// empty). DeploymentDelay: the same for a model deployment and Azure
+	// OpenAI's 404 DeploymentNotFound. See propagation.go.
+	FICDelay, DeploymentDelay time.Duration
+	FICCode                   string
 	// Log is the file to append a line per request to (AZURE_STANDIN_LOG).
 	Log string
 	// Now is the clock (time.Now by default).
@@ -95,9 +99,10 @@ type Server struct {
 	tokens map[string]accessToken
 	// since, when set, counts every credential and role assignment made
 	// before it as made then (Repropagate); fic and rbac are the delays.
-	since     time.Time
-	fic, rbac time.Duration
-	jwks      map[string]any // kid -> public key
+	since                 time.Time
+	fic, rbac, deployment time.Duration
+	ficCode               string
+	jwks                  map[string]any // kid -> public key
 }
 
 type accessToken struct {
@@ -123,6 +128,9 @@ func Start(stateDir, kubeAPIServerURL, kubeCAFile string) (*Server, error) {
 			*dst = d
 		}
 	}
+	if err := propagationKnobs(&cfg, os.Getenv); err != nil {
+		return nil, err
+	}
 	return StartConfig(cfg)
 }
 
@@ -130,6 +138,9 @@ func Start(stateDir, kubeAPIServerURL, kubeCAFile string) (*Server, error) {
 func StartConfig(cfg Config) (*Server, error) {
 	if cfg.StateDir == "" {
 		return nil, errors.New("dataplane: no state directory")
+	}
+	if err := checkFICCode(cmp.Or(cfg.FICCode, FICCodePropagating)); err != nil {
+		return nil, err
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -153,7 +164,7 @@ func StartConfig(cfg Config) (*Server, error) {
 		URL: "https://" + ln.Addr().String(), CAFile: caFile,
 		cfg: cfg, store: standin.Store{Dir: cfg.StateDir}, ln: ln,
 		tokens: map[string]accessToken{},
-		fic:    cfg.FICDelay, rbac: cfg.RBACDelay,
+		fic:    cfg.FICDelay, rbac: cfg.RBACDelay, deployment: cfg.DeploymentDelay, ficCode: cfg.FICCode,
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{tenant}/v2.0/.well-known/openid-configuration", s.openIDConfiguration)
@@ -466,7 +477,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case propagating:
-		s.aadError(w, 400, "invalid_client", "70021", "No matching federated identity record found for presented assertion.")
+		s.ficPropagating(w, sub, hint)
 	case !issuerKnown:
 		s.aadError(w, 400, "invalid_client", "700211", "No matching federated identity record found for presented assertion issuer '%s'. %s", iss, hint)
 	case !subjectKnown && subjectCase:
@@ -605,7 +616,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 			deployment = d
 		}
 	}
-	if deployment == nil {
+	if deployment == nil || s.deploymentPropagating(deployment.Created) {
 		aoaiError(w, 404, "DeploymentNotFound", "The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.")
 		return
 	}
