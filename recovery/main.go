@@ -5,7 +5,8 @@
 // stack is running; it adopts into the state what Azure created for the
 // creates that were in flight (ARM finishes a PUT it accepted, and
 // azure-native refuses to create what exists); and it refreshes the stack,
-// which settles the other pending operations. It deletes nothing.
+// which settles the other pending operations and drops from the state an
+// adopted create that never reached Azure. It deletes nothing in Azure.
 package main
 
 import (
@@ -59,13 +60,21 @@ func (r *recoverer) cli(args ...string) (string, error) {
 	return buf.String(), err
 }
 
-func (r *recoverer) export() (*stackState, error) {
+func (r *recoverer) exportRaw() ([]byte, error) {
 	cmd := exec.Command(r.pulumi, "stack", "export", "--stack", r.stack)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	data, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("pulumi stack export: %v: %s", err, stderr.String())
+	}
+	return data, nil
+}
+
+func (r *recoverer) export() (*stackState, error) {
+	data, err := r.exportRaw()
+	if err != nil {
+		return nil, err
 	}
 	return parseExport(data)
 }
@@ -76,7 +85,6 @@ func (r *recoverer) run() error {
 		return err
 	}
 	// Every id first, so nothing changes unless all can be adopted.
-	var imports []string
 	ids := map[string]string{}
 	var unknown []string
 	if len(before.Pending) == 0 {
@@ -89,36 +97,48 @@ func (r *recoverer) run() error {
 		if p.Op != "creating" {
 			continue // the refresh reads these back
 		}
-		id, err := resourceID(p, before.subscription())
+		id, err := resourceID(p, r.subscription(before))
 		if err != nil {
 			unknown = append(unknown, err.Error())
 			continue
 		}
 		ids[p.URN] = id
-		imports = append(imports, "--import-pending-creates", p.URN, "--import-pending-creates", id)
 	}
 	if len(unknown) > 0 {
 		return fmt.Errorf("cannot tell the id of every create in flight, so nothing was changed:\n  %s\n"+
-			"Find each one's id in Azure; if it exists, adopt it with `pulumi refresh --stack %s --import-pending-creates <urn> --import-pending-creates <id>`, "+
-			"if not, drop it with `pulumi refresh --stack %s --clear-pending-creates`", strings.Join(unknown, "\n  "), r.stack, r.stack)
+			"Find each one in Azure: if it is there, add it to the state with its id (pulumi stack export, move the operation's resource "+
+			"into resources with its id, pulumi stack import), then pulumi refresh; if not, drop it with `pulumi refresh --stack %s --clear-pending-creates`",
+			strings.Join(unknown, "\n  "), r.stack)
 	}
 
-	refresh := append([]string{"refresh", "--yes", "--skip-preview"}, imports...)
-	out, err := r.cli(refresh...)
-	if locks := parseLocks(out); err != nil && len(locks) > 0 {
-		if err := staleLocks(locks, r.host, r.running, r.force); err != nil {
-			return fmt.Errorf("the stack is locked and was left as it is:\n%w", err)
+	if len(ids) > 0 {
+		// `pulumi refresh --import-pending-creates` is meant for this, but
+		// CLI 3.274 marks the operations "importing" and its refresh then
+		// drops them, resources and all (README, "An interrupted up"): the
+		// state is edited as that flag means instead.
+		raw, err := r.exportRaw()
+		if err != nil {
+			return err
 		}
-		if cout, err := r.cli("cancel", "--yes"); err != nil {
-			return fmt.Errorf("pulumi cancel: %v\n%s", err, cout)
+		adopted, err := adopt(raw, ids)
+		if err != nil {
+			return err
 		}
-		for _, l := range locks {
-			r.say("Removed the lock of pulumi pid %d (%s@%s, since %s): that run has ended.", l.PID, l.User, l.Host, l.Time)
+		file, err := os.CreateTemp("", "recover-"+r.stack+"-*.json")
+		if err != nil {
+			return err
 		}
-		out, err = r.cli(refresh...)
+		defer os.Remove(file.Name())
+		if _, err := file.Write(adopted); err != nil {
+			return err
+		}
+		file.Close()
+		if out, err := r.unlocked("stack", "import", "--file", file.Name()); err != nil {
+			return failed("pulumi stack import", out, err)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("pulumi refresh failed:\n%s", out)
+	if out, err := r.unlocked("refresh", "--yes", "--skip-preview"); err != nil {
+		return failed("pulumi refresh", out, err)
 	}
 
 	after, err := r.export()
@@ -144,4 +164,58 @@ func (r *recoverer) run() error {
 	}
 	r.say("Stack %s is consistent with Azure. `pulumi preview --stack %s` shows what the next up does; `make deploy STACK=%s` runs it.", r.stack, r.stack, r.stack)
 	return nil
+}
+
+// subscription is the stack's Azure subscription: from the ids in its
+// state, else as azure-native finds it, ARM_SUBSCRIPTION_ID or the Azure
+// CLI's login.
+func (r *recoverer) subscription(st *stackState) string {
+	if sub := st.subscription(); sub != "" {
+		return sub
+	}
+	if sub := os.Getenv("ARM_SUBSCRIPTION_ID"); sub != "" {
+		return sub
+	}
+	out, err := exec.Command("az", "account", "show", "--query", "id", "-o", "tsv").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// unlocked runs a command that takes the stack's lock. When a dead run's
+// lock refuses it, the lock is removed (pulumi cancel deletes a DIY
+// backend's lock files without asking who holds them, so the holders are
+// checked here first) and the command runs again.
+func (r *recoverer) unlocked(args ...string) (string, error) {
+	out, err := r.cli(args...)
+	locks := parseLocks(out)
+	if err == nil || len(locks) == 0 {
+		return out, err
+	}
+	if err := staleLocks(locks, r.host, r.running, r.force); err != nil {
+		return "", &lockedError{err}
+	}
+	if cout, err := r.cli("cancel", "--yes"); err != nil {
+		return cout, fmt.Errorf("pulumi cancel: %w", err)
+	}
+	for _, l := range locks {
+		r.say("Removed the lock of pulumi pid %d (%s@%s, since %s): that run has ended.", l.PID, l.User, l.Host, l.Time)
+	}
+	return r.cli(args...)
+}
+
+// lockedError is a lock whose holder may still run: nothing was changed.
+type lockedError struct{ err error }
+
+func (e *lockedError) Error() string {
+	return "the stack is locked and was left as it is:\n" + e.err.Error()
+}
+
+func failed(what, out string, err error) error {
+	var locked *lockedError
+	if errors.As(err, &locked) {
+		return err
+	}
+	return fmt.Errorf("%s: %w\n%s", what, err, out)
 }

@@ -114,6 +114,9 @@ func resourceID(p pending, subscription string) (string, error) {
 			}
 			return strings.Trim(v, "/")
 		})
+		if len(missing) == 1 && missing[0] == "subscriptionId" {
+			return "", fmt.Errorf("%s: the subscription is not known (no Azure id in the state); set ARM_SUBSCRIPTION_ID or log in with az login", p.URN)
+		}
 		if len(missing) > 0 {
 			return "", fmt.Errorf("%s lacks %s to make its ARM id from", p.URN, strings.Join(missing, ", "))
 		}

@@ -82,7 +82,7 @@ func TestAPendingCreateNamesItsID(t *testing.T) {
 		}
 	}
 	if _, err := resourceID(pending{URN: "urn:rg", Type: "azure-native:resources:ResourceGroup", Inputs: map[string]any{"resourceGroupName": "rg"}}, ""); err == nil ||
-		!strings.Contains(err.Error(), "subscriptionId") {
+		!strings.Contains(err.Error(), "ARM_SUBSCRIPTION_ID") {
 		t.Errorf("no subscription: %v", err)
 	}
 }
@@ -98,5 +98,26 @@ func TestTheExportNamesWhatWasInFlight(t *testing.T) {
 	if st.subscription() != sub || st.IDs["urn:rg"] == "" || len(st.Pending) != 1 || st.Pending[0].Op != "creating" ||
 		st.Pending[0].Inputs["resourceName"] != "aks" {
 		t.Errorf("state %+v", st)
+	}
+}
+
+func TestAdoptingMakesAPendingCreateAResourceWithItsID(t *testing.T) {
+	export := []byte(`{"version":3,"deployment":{"manifest":{"time":"t"},"resources":[{"urn":"urn:rg","id":"rg-id","custom":true}],
+		"pending_operations":[
+		{"resource":{"urn":"urn:aks","custom":true,"type":"azure-native:containerservice:ManagedCluster","inputs":{"resourceName":"aks"}},"type":"creating"},
+		{"resource":{"urn":"urn:acr","custom":true,"id":"acr-id"},"type":"updating"}]}}`)
+	out, err := adopt(export, map[string]string{"urn:aks": "aks-id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := parseExport(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.IDs["urn:aks"] != "aks-id" || st.IDs["urn:rg"] != "rg-id" || len(st.Pending) != 1 || st.Pending[0].URN != "urn:acr" {
+		t.Errorf("adopted %s", out)
+	}
+	if !strings.Contains(string(out), `"manifest"`) || !strings.Contains(string(out), `"resourceName": "aks"`) {
+		t.Errorf("adopting lost the rest of the state: %s", out)
 	}
 }
