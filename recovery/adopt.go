@@ -27,12 +27,11 @@ func adopt(export []byte, ids map[string]string) ([]byte, error) {
 		op, _ := o.(map[string]any)
 		res, _ := op["resource"].(map[string]any)
 		urn, _ := res["urn"].(string)
-		id, ok := ids[urn]
-		if op["type"] != "creating" || !ok {
+		if _, ok := ids[urn]; op["type"] != "creating" || !ok {
 			keep = append(keep, o)
 			continue
 		}
-		res["id"] = id
+		res["id"] = ids[urn]
 		// Its dependencies were created before it and nothing depends on
 		// it yet, so it goes last.
 		resources = append(resources, res)

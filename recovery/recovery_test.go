@@ -33,8 +33,10 @@ func TestOnlyALockWhoseRunHasEndedIsRemoved(t *testing.T) {
 	if err := staleLocks(l, "here", dead, false); err != nil {
 		t.Errorf("a lock of a gone process on this machine: %v", err)
 	}
-	if err := staleLocks(l, "here", alive, true); err == nil || !strings.Contains(err.Error(), "pulumi (pid 4242, since t) is still running") {
-		t.Errorf("a running CLI's lock, even with force: %v", err)
+	for _, force := range []bool{false, true} {
+		if err := staleLocks(l, "here", alive, force); err == nil || !strings.Contains(err.Error(), "pulumi (pid 4242, since t) is still running") {
+			t.Errorf("a running CLI's lock (force %v): %v", force, err)
+		}
 	}
 	if err := staleLocks(l, "elsewhere", dead, false); err == nil || !strings.Contains(err.Error(), "FORCE=1") {
 		t.Errorf("another machine's lock without force: %v", err)
