@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,7 +35,6 @@ func TestAnInterruptedUpRecovers(t *testing.T) {
 	var out bytes.Buffer
 	cli := exec.Command(filepath.Join(shared.cli, "bin", "pulumi"), "up", "--yes", "--skip-preview", "--non-interactive", "--stack", "dev")
 	cli.Dir, cli.Env, cli.Stdout, cli.Stderr = w.dir, w.cliEnv(), &out, &out
-	cli.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its plugins too, as CI kills the job's process tree
 	if err := cli.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestAnInterruptedUpRecovers(t *testing.T) {
 	// ARM accepted the cluster's PUT when the stand-in holds it.
 	for deadline := time.Now().Add(3 * time.Minute); w.azureObjects()["ManagedCluster"] == 0; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			syscall.Kill(-cli.Process.Pid, syscall.SIGKILL)
+			killTree(cli.Process.Pid)
 			t.Fatalf("the cluster's create never started:\n%s", out.String())
 		}
 	}
@@ -53,7 +53,7 @@ func TestAnInterruptedUpRecovers(t *testing.T) {
 	select {
 	case <-exited:
 	case <-time.After(10 * time.Second):
-		syscall.Kill(-cli.Process.Pid, syscall.SIGKILL)
+		killTree(cli.Process.Pid)
 		<-exited
 		killed = true
 	}
@@ -122,4 +122,34 @@ func (w *world) cliEnv() []string {
 		env = append(env, k+"="+v)
 	}
 	return env
+}
+
+// killTree kills a process and all its descendants, as a CI runner kills a
+// cancelled job's process tree. Pulumi starts each plugin in a process
+// group of its own (sdk go/common/util/cmdutil/child_unix.go), so killing
+// the CLI's group would leave them running.
+func killTree(pid int) {
+	children := map[int][]int{}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so read after ")".
+		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		var child, parent int
+		fmt.Sscan(filepath.Base(filepath.Dir(f)), &child)
+		if len(fields) > 1 {
+			fmt.Sscan(fields[1], &parent)
+		}
+		children[parent] = append(children[parent], child)
+	}
+	tree := []int{pid}
+	for i := 0; i < len(tree); i++ {
+		tree = append(tree, children[tree[i]]...)
+	}
+	for _, p := range tree {
+		syscall.Kill(p, syscall.SIGKILL)
+	}
 }
