@@ -31,7 +31,9 @@ func adopt(export []byte, ids map[string]string) ([]byte, error) {
 			keep = append(keep, o)
 			continue
 		}
-		res["id"] = ids[urn]
+		if id := ids[urn]; id != "" {
+			res["id"] = id
+		}
 		// Its dependencies were created before it and nothing depends on
 		// it yet, so it goes last.
 		resources = append(resources, res)

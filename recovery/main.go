@@ -97,6 +97,10 @@ func (r *recoverer) run() error {
 		if p.Op != "creating" {
 			continue // the refresh reads these back
 		}
+		if !p.Custom {
+			ids[p.URN] = "" // a component: nothing in Azure, nothing to read
+			continue
+		}
 		id, err := resourceID(p, r.subscription(before))
 		if err != nil {
 			unknown = append(unknown, err.Error())
@@ -149,6 +153,8 @@ func (r *recoverer) run() error {
 		switch got, in := after.IDs[p.URN]; {
 		case p.Op != "creating":
 			r.say("Read back %s (it was %s).", p.URN, p.Op)
+		case in && !p.Custom:
+			r.say("Kept %s, a component of the program.", p.URN)
 		case in && got != "":
 			r.say("Adopted %s: Azure had created %s.", p.URN, ids[p.URN])
 		default:

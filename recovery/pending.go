@@ -12,8 +12,9 @@ import (
 // returns, so it names what was in flight when the CLI died.
 type pending struct {
 	URN    string         `json:"urn"`
-	Type   string         `json:"type"` // the resource's type token
-	Op     string         `json:"op"`   // creating, updating, deleting, importing
+	Type   string         `json:"type"`   // the resource's type token
+	Custom bool           `json:"custom"` // false for a component: no provider, no id
+	Op     string         `json:"op"`     // creating, updating, deleting, importing
 	Inputs map[string]any `json:"inputs"`
 }
 
@@ -35,6 +36,7 @@ func parseExport(data []byte) (*stackState, error) {
 				Resource struct {
 					URN    string         `json:"urn"`
 					Type   string         `json:"type"`
+					Custom bool           `json:"custom"`
 					Inputs map[string]any `json:"inputs"`
 				} `json:"resource"`
 				Type string `json:"type"`
@@ -49,7 +51,7 @@ func parseExport(data []byte) (*stackState, error) {
 		st.IDs[r.URN] = r.ID
 	}
 	for _, op := range doc.Deployment.Pending {
-		st.Pending = append(st.Pending, pending{URN: op.Resource.URN, Type: op.Resource.Type, Op: op.Type, Inputs: op.Resource.Inputs})
+		st.Pending = append(st.Pending, pending{URN: op.Resource.URN, Type: op.Resource.Type, Custom: op.Resource.Custom, Op: op.Type, Inputs: op.Resource.Inputs})
 	}
 	return st, nil
 }

@@ -107,8 +107,9 @@ func TestAdoptingMakesAPendingCreateAResourceWithItsID(t *testing.T) {
 	export := []byte(`{"version":3,"deployment":{"manifest":{"time":"t"},"resources":[{"urn":"urn:rg","id":"rg-id","custom":true}],
 		"pending_operations":[
 		{"resource":{"urn":"urn:aks","custom":true,"type":"azure-native:containerservice:ManagedCluster","inputs":{"resourceName":"aks"}},"type":"creating"},
-		{"resource":{"urn":"urn:acr","custom":true,"id":"acr-id"},"type":"updating"}]}}`)
-	out, err := adopt(export, map[string]string{"urn:aks": "aks-id"})
+		{"resource":{"urn":"urn:acr","custom":true,"id":"acr-id"},"type":"updating"},
+		{"resource":{"urn":"urn:component","custom":false,"type":"aksopenai:infra:Cluster"},"type":"creating"}]}}`)
+	out, err := adopt(export, map[string]string{"urn:aks": "aks-id", "urn:component": ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +117,8 @@ func TestAdoptingMakesAPendingCreateAResourceWithItsID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.IDs["urn:aks"] != "aks-id" || st.IDs["urn:rg"] != "rg-id" || len(st.Pending) != 1 || st.Pending[0].URN != "urn:acr" {
+	if id, in := st.IDs["urn:component"]; st.IDs["urn:aks"] != "aks-id" || st.IDs["urn:rg"] != "rg-id" || !in || id != "" ||
+		len(st.Pending) != 1 || st.Pending[0].URN != "urn:acr" {
 		t.Errorf("adopted %s", out)
 	}
 	if !strings.Contains(string(out), `"manifest"`) || !strings.Contains(string(out), `"resourceName": "aks"`) {
