@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -97,8 +98,19 @@ func TestAnInterruptedUpRecovers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(dep.Deployment), `"id": "`+clusterID+`"`) && !strings.Contains(string(dep.Deployment), `"id":"`+clusterID+`"`) {
-		t.Errorf("the state lacks the cluster %s after make recover", clusterID)
+	var state struct {
+		Resources []struct{ ID string } `json:"resources"`
+		Pending   []any                 `json:"pending_operations"`
+	}
+	if err := json.Unmarshal(dep.Deployment, &state); err != nil {
+		t.Fatal(err)
+	}
+	adopted := false
+	for _, r := range state.Resources {
+		adopted = adopted || r.ID == clusterID
+	}
+	if !adopted || len(state.Pending) != 0 {
+		t.Errorf("after make recover the state has the cluster %s: %v, and %d pending operations", clusterID, adopted, len(state.Pending))
 	}
 
 	again := mustUp(t, st)
