@@ -3,7 +3,7 @@ STACK ?= dev
 # A local state backend (~/.pulumi) unless you point elsewhere.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: deploy destroy test lint e2e mutate bench local-up local-down
+.PHONY: deploy destroy recover test lint e2e mutate bench local-up local-down
 
 deploy:
 	pulumi stack select --create $(STACK)
@@ -11,6 +11,13 @@ deploy:
 
 destroy:
 	pulumi destroy --stack $(STACK)
+
+# After an interrupted `up` (a cancelled CI job, a timeout, a closed
+# laptop): removes the dead run's lock, adopts what Azure finished for the
+# creates that were in flight, refreshes. README, "An interrupted up".
+# FORCE=1 also removes a lock taken on another machine.
+recover:
+	go run ./recovery -stack $(STACK) $(if $(FORCE),-force)
 
 test:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

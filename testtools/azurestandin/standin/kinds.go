@@ -61,7 +61,8 @@ type op struct {
 	name string
 	urn  string
 	now  time.Time
-	// after runs once the state is written (Service Connector's cluster work).
+	// after runs once the operation ends, after the type's latency
+	// (Service Connector's cluster work).
 	after []func()
 	// initFailed makes the operation fail after being recorded, as an ACR
 	// run that ends Failed does.
@@ -383,7 +384,7 @@ func applyCluster(c *op) error {
 		return err
 	}
 	if d := c.p.durationKnob(EnvClusterBusy); d > 0 {
-		c.busyUntil = c.now.Add(d)
+		c.busyUntil = c.now.Add(c.p.latencyOf(c.k.short) + d) // from the create's end
 	}
 	loc := gets(in, "location")
 	rg := gets(in, "resourceGroupName")

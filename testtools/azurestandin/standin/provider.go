@@ -431,10 +431,7 @@ func (p *Provider) fault(short, opName string) error {
 
 // latency sleeps AZURE_STANDIN_LATENCY's delay for the type.
 func (p *Provider) latency(short string) {
-	l, _ := latencies(p.env(EnvLatency))
-	if d := l[short]; d > 0 {
-		time.Sleep(d)
-	}
+	time.Sleep(p.latencyOf(short))
 }
 
 // Create records the resource after checking what ARM checks.
@@ -465,9 +462,10 @@ func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (resp
 }
 
 // put is an ARM PUT, the create (old nil) or update of a resource: in a
-// preview the outputs a preview shows; else, after the type's latency, the
-// stored result. A PUT that ends in failure leaves the resource behind,
-// failed, as azure-native reports it.
+// preview the outputs a preview shows; else the result, stored when ARM
+// accepts the PUT and returned after the type's latency (accepted.go). A
+// PUT that ends in failure leaves the resource behind, failed, as
+// azure-native reports it.
 func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, preview bool) (string, *structpb.Struct, error) {
 	k, err := kindOf(token)
 	if err != nil {
@@ -490,7 +488,6 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 		return "", nil, err
 	}
 	defer end()
-	p.latency(k.short)
 	op := "create"
 	if old != nil {
 		op = "update"
@@ -498,6 +495,10 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 	c, err := p.apply(k, token, urn, in, old, op)
 	if err != nil {
 		return "", nil, err
+	}
+	p.latency(k.short)
+	for _, f := range c.after {
+		f()
 	}
 	props, err := marshal(c.out, plainOpts)
 	if err != nil {
@@ -509,9 +510,8 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 	return c.id, props, nil
 }
 
-// authorizePut is ARM's check of a PUT: write on the resource, and for a
-// create also read, since azure-native reads the id first to refuse
-// creating a resource that exists.
+// authorizePut is ARM's check of a PUT: write on the resource, after, for
+// a create, azure-native's read of the id (canCreate).
 func (p *Provider) authorizePut(k *kind, in resource.PropertyMap, create bool) error {
 	for _, ik := range k.idKeys {
 		if gets(in, ik) == "" {
@@ -521,7 +521,7 @@ func (p *Provider) authorizePut(k *kind, in resource.PropertyMap, create bool) e
 	id := k.id(in)
 	role := assigningRole(k, func(key string) string { return gets(in, key) })
 	if create {
-		if err := p.authorize(k.actionType()+"/read", id, role); err != nil {
+		if err := p.canCreate(k, id); err != nil {
 			return err
 		}
 	}
@@ -583,9 +583,6 @@ func (p *Provider) apply(k *kind, token, urn string, in resource.PropertyMap, ol
 		if old != nil && !strings.EqualFold(old.ID, c.id) {
 			return armErr(400, "InvalidRequestContent", "The resource id changed from '%s' to '%s' in an update.", old.ID, c.id)
 		}
-		if old == nil && existing != nil {
-			return fmt.Errorf("cannot create already existing resource '%s'", c.id)
-		}
 		if existing != nil {
 			c.old = existing
 		}
@@ -622,9 +619,6 @@ func (p *Provider) apply(k *kind, token, urn string, in resource.PropertyMap, ol
 	})
 	if err != nil {
 		return nil, err
-	}
-	for _, f := range c.after {
-		f()
 	}
 	return c, nil
 }
@@ -698,7 +692,8 @@ func (p *Provider) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (_ *e
 				}
 				defer end()
 			}
-			p.latency(k.short)
+			// Stored when accepted, like a PUT (accepted.go).
+			defer p.latency(k.short)
 		}
 	}
 	err = p.Store.Update(func(s *State) error {
