@@ -491,6 +491,9 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 	if err := p.authorizePut(k, in, old == nil); err != nil {
 		return "", nil, err
 	}
+	if err := p.prepare(k, in); err != nil {
+		return "", nil, err
+	}
 	end, err := p.beginWrite(k, in)
 	if err != nil {
 		return "", nil, err
