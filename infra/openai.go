@@ -1,6 +1,8 @@
 package infra
 
 import (
+	"time"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"aks-openai-workload-identity/config"
@@ -55,7 +57,17 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 		return nil, err
 	}
 	m := args.Model
-	deployment, err := nativetypes.NewDeployment(ctx, name+"-"+m.DeploymentName, nativetypes.DeploymentArgs{
+	var deployment *nativetypes.Deployment
+	report := func(log func(string, *pulumi.LogArgs) error) func(string) {
+		return func(msg string) { _ = log(msg, &pulumi.LogArgs{Resource: deployment}) }
+	}
+	accountReady, err := ctx.RegisterErrorHook(name+"-account-ready", accountReadyRetry{
+		sleep: time.Sleep, warn: report(ctx.Log.Warn), fail: report(ctx.Log.Error),
+	}.decide)
+	if err != nil {
+		return nil, err
+	}
+	deployment, err = nativetypes.NewDeployment(ctx, name+"-"+m.DeploymentName, nativetypes.DeploymentArgs{
 		ResourceGroupName: rg.Name,
 		AccountName:       account.Name,
 		DeploymentName:    pulumi.String(m.DeploymentName),
@@ -70,7 +82,7 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 			// otherwise upgrade the model behind the program's back.
 			VersionUpgradeOption: pulumi.String("NoAutoUpgrade"),
 		},
-	}, pulumi.Parent(c))
+	}, pulumi.Parent(c), pulumi.ResourceHooks(&pulumi.ResourceHookBinding{OnError: []*pulumi.ErrorHook{accountReady}}))
 	if err != nil {
 		return nil, err
 	}

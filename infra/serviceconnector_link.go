@@ -46,7 +46,14 @@ func NewServiceConnectorLink(ctx *pulumi.Context, name string, args ServiceConne
 		return nil, err
 	}
 	client := authorization.GetClientConfigOutput(ctx, pulumi.Parent(c))
-	linker, err := nativetypes.NewLinker(ctx, name, nativetypes.LinkerArgs{
+	var linker *nativetypes.Linker
+	explain, err := ctx.RegisterErrorHook(name+"-extension", explainExtensionFailure(func(msg string) {
+		_ = ctx.Log.Error(msg, &pulumi.LogArgs{Resource: linker})
+	}))
+	if err != nil {
+		return nil, err
+	}
+	linker, err = nativetypes.NewLinker(ctx, name, nativetypes.LinkerArgs{
 		ResourceUri: args.ClusterID,
 		LinkerName:  pulumi.String(args.ConnectionName),
 		TargetService: &nativetypes.AzureResource{
@@ -65,7 +72,7 @@ func NewServiceConnectorLink(ctx *pulumi.Context, name string, args ServiceConne
 		},
 		ClientType: pulumi.String(args.ClientType),
 		Scope:      pulumi.String(args.Namespace),
-	}, pulumi.Parent(c), pulumi.DependsOn(args.DependsOn))
+	}, pulumi.Parent(c), pulumi.DependsOn(args.DependsOn), pulumi.ResourceHooks(&pulumi.ResourceHookBinding{OnError: []*pulumi.ErrorHook{explain}}))
 	if err != nil {
 		return nil, err
 	}
