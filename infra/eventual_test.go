@@ -55,8 +55,9 @@ func TestDeploymentRetriesOnlyWhileItsAccountIsProvisioning(t *testing.T) {
 	if slept[0] != time.Second || slept[1] != 2*time.Second || slices.Max(slept) != time.Minute {
 		t.Errorf("waits %v, want 1s, 2s, … doubling up to 1m", slept)
 	}
-	if total > accountReadyBudget || total+time.Minute <= accountReadyBudget {
-		t.Errorf("waited %s in all, want the most that fits in %s", total, accountReadyBudget)
+	// 10 minutes: a re-run that late succeeds (terraform-provider-azurerm#15152).
+	if budget := 10 * time.Minute; total > budget || total+time.Minute <= budget {
+		t.Errorf("waited %s in all, want the most that fits in %s", total, budget)
 	}
 	if len(warned) != len(slept) || !strings.Contains(warned[0], "retry: the OpenAI account scdemo-oai-1234abcd is still provisioning (AccountProvisioningStateInvalid); waiting 1s") {
 		t.Errorf("retry lines %q", warned)
