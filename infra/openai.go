@@ -57,9 +57,10 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 		return nil, err
 	}
 	m := args.Model
-	var deployment *nativetypes.Deployment
+	// Reported on the component: the deployment's URN resolves only when its
+	// create ends, which waits for this hook.
 	report := func(log func(string, *pulumi.LogArgs) error) func(string) {
-		return func(msg string) { _ = log(msg, &pulumi.LogArgs{Resource: deployment}) }
+		return func(msg string) { _ = log(msg, &pulumi.LogArgs{Resource: c}) }
 	}
 	accountReady, err := ctx.RegisterErrorHook(name+"-account-ready", accountReadyRetry{
 		sleep: time.Sleep, warn: report(ctx.Log.Warn), fail: report(ctx.Log.Error),
@@ -67,7 +68,7 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 	if err != nil {
 		return nil, err
 	}
-	deployment, err = nativetypes.NewDeployment(ctx, name+"-"+m.DeploymentName, nativetypes.DeploymentArgs{
+	deployment, err := nativetypes.NewDeployment(ctx, name+"-"+m.DeploymentName, nativetypes.DeploymentArgs{
 		ResourceGroupName: rg.Name,
 		AccountName:       account.Name,
 		DeploymentName:    pulumi.String(m.DeploymentName),

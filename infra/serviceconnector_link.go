@@ -46,14 +46,15 @@ func NewServiceConnectorLink(ctx *pulumi.Context, name string, args ServiceConne
 		return nil, err
 	}
 	client := authorization.GetClientConfigOutput(ctx, pulumi.Parent(c))
-	var linker *nativetypes.Linker
+	// Reported on the component: the Linker's URN resolves only when its
+	// create ends, which waits for this hook.
 	explain, err := ctx.RegisterErrorHook(name+"-extension", explainExtensionFailure(func(msg string) {
-		_ = ctx.Log.Error(msg, &pulumi.LogArgs{Resource: linker})
+		_ = ctx.Log.Error(msg, &pulumi.LogArgs{Resource: c})
 	}))
 	if err != nil {
 		return nil, err
 	}
-	linker, err = nativetypes.NewLinker(ctx, name, nativetypes.LinkerArgs{
+	linker, err := nativetypes.NewLinker(ctx, name, nativetypes.LinkerArgs{
 		ResourceUri: args.ClusterID,
 		LinkerName:  pulumi.String(args.ConnectionName),
 		TargetService: &nativetypes.AzureResource{
