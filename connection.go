@@ -113,9 +113,8 @@ func withOverrideAdvice(err error, project string) error {
 		// Nothing of Service Connector's is there at all: its cluster
 		// extension did not run, rather than chose another name.
 		err = fmt.Errorf("%w. Service Connector created nothing in this namespace: its cluster extension sc-extension "+
-			"creates these objects with the job sc-job in namespace sc-system; see why with "+
-			"`az k8s-extension show --cluster-type managedClusters --name sc-extension --cluster-name <clusterName> --resource-group <resourceGroupName>` "+
-			"(both are stack outputs) and `kubectl logs job/sc-job -n sc-system`", err)
+			"creates these objects with the job sc-job in namespace sc-system; see why with %s (both names are stack outputs)",
+			err, infra.SCExtensionLogCommands("<clusterName>", "<resourceGroupName>"))
 	}
 	return err
 }

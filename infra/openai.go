@@ -1,6 +1,8 @@
 package infra
 
 import (
+	"time"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"aks-openai-workload-identity/config"
@@ -58,6 +60,17 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 		return nil, err
 	}
 	m := args.Model
+	// Reported on the component: the deployment's URN resolves only when its
+	// create ends, which waits for this hook.
+	report := func(log func(string, *pulumi.LogArgs) error) func(string) {
+		return func(msg string) { _ = log(msg, &pulumi.LogArgs{Resource: c}) }
+	}
+	accountReady, err := ctx.RegisterErrorHook(name+"-account-ready", accountReadyRetry{
+		sleep: time.Sleep, warn: report(ctx.Log.Warn), fail: report(ctx.Log.Error),
+	}.decide)
+	if err != nil {
+		return nil, err
+	}
 	deployment, err := nativetypes.NewDeployment(ctx, name+"-"+m.DeploymentName, nativetypes.DeploymentArgs{
 		ResourceGroupName: rg.Name,
 		AccountName:       account.Name,
@@ -73,7 +86,7 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 			// that lives for years").
 			VersionUpgradeOption: pulumi.String(m.VersionUpgrade),
 		},
-	}, pulumi.Parent(c))
+	}, pulumi.Parent(c), pulumi.ResourceHooks(&pulumi.ResourceHookBinding{OnError: []*pulumi.ErrorHook{accountReady}}))
 	if err != nil {
 		return nil, err
 	}

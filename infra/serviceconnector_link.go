@@ -46,6 +46,14 @@ func NewServiceConnectorLink(ctx *pulumi.Context, name string, args ServiceConne
 		return nil, err
 	}
 	client := authorization.GetClientConfigOutput(ctx, pulumi.Parent(c))
+	// Reported on the component: the Linker's URN resolves only when its
+	// create ends, which waits for this hook.
+	explain, err := ctx.RegisterErrorHook(name+"-extension", explainExtensionFailure(func(msg string) {
+		_ = ctx.Log.Error(msg, &pulumi.LogArgs{Resource: c})
+	}))
+	if err != nil {
+		return nil, err
+	}
 	linker, err := nativetypes.NewLinker(ctx, name, nativetypes.LinkerArgs{
 		ResourceUri: args.ClusterID,
 		LinkerName:  pulumi.String(args.ConnectionName),
@@ -69,7 +77,7 @@ func NewServiceConnectorLink(ctx *pulumi.Context, name string, args ServiceConne
 		// access itself: a write to the account behind the program's back,
 		// which the program already declares.
 		PublicNetworkSolution: &nativetypes.PublicNetworkSolution{Action: pulumi.String("optOut")},
-	}, pulumi.Parent(c), pulumi.DependsOn(args.DependsOn))
+	}, pulumi.Parent(c), pulumi.DependsOn(args.DependsOn), pulumi.ResourceHooks(&pulumi.ResourceHookBinding{OnError: []*pulumi.ErrorHook{explain}}))
 	if err != nil {
 		return nil, err
 	}

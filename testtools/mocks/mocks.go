@@ -43,6 +43,8 @@ type Registration struct {
 	CreateTimeout string
 	// ReplaceOnChanges are the resource's replaceOnChanges paths.
 	ReplaceOnChanges []string
+	// ErrorHooks are the names of the error hooks bound to the resource.
+	ErrorHooks []string
 }
 
 // DependsOn tells whether r waits on the resource of type typ named name.
@@ -210,6 +212,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		if t := rpc.GetCustomTimeouts(); t != nil {
 			reg.CreateTimeout = t.GetCreate()
 		}
+		reg.ErrorHooks = rpc.GetHooks().GetOnError()
 	}
 	m.mu.Lock()
 	m.regs = append(m.regs, reg)

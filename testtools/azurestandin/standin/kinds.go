@@ -233,6 +233,10 @@ func init() {
 		},
 		check: checkDeployment,
 		apply: func(c *op) error {
+			account, _ := c.k.parent(c.in)
+			if err := accountProvisioned(c, c.st.Get(account)); err != nil {
+				return err
+			}
 			if sku := gets(c.in, "sku.name"); !slices.Contains(deploymentSkus, sku) {
 				return armErr(400, "InvalidResourceProperties", "The specified SKU '%s' for model deployment '%s' is not supported in this region '%s'.", sku, c.name, c.p.location)
 			}
@@ -303,8 +307,8 @@ func init() {
 	register(&kind{
 		short: "Linker", tokens: []string{"azure-native:servicelinker:Linker"},
 		nameKey: "linkerName", armType: "Microsoft.ServiceLinker/linkers",
-		namePattern:    regexp.MustCompile(`^[a-zA-Z0-9._]{1,61}$`),
-		nameRule:       "1 to 61 letters, digits, '.' or '_'",
+		namePattern:    regexp.MustCompile(`^[a-zA-Z0-9._]+$`),
+		nameRule:       "letters, digits, '.' or '_'",
 		replace:        []string{"linkerName", "resourceUri"},
 		previewUnknown: []string{"provisioningState"},
 		id: func(in resource.PropertyMap) string {
@@ -512,12 +516,6 @@ func checkAccount(p *Provider, in resource.PropertyMap) []Failure {
 	if v := getv(in, "properties.customSubDomainName"); v.IsString() && !subdomainPattern.MatchString(v.StringValue()) {
 		fs = append(fs, Failure{"properties.customSubDomainName", fmt.Sprintf("'properties.customSubDomainName' is '%s' but must be 2 to 64 letters, digits or '-', starting and ending with a letter or digit", v.StringValue())})
 	}
-	if getv(in, "kind").IsNull() {
-		fs = append(fs, Failure{"kind", "missing required property 'kind' (Azure requires the account kind, e.g. OpenAI)"})
-	}
-	if getv(in, "sku").IsNull() {
-		fs = append(fs, Failure{"sku", "missing required property 'sku' (Azure requires the account SKU, e.g. S0)"})
-	}
 	return fs
 }
 
@@ -529,17 +527,17 @@ func applyAccount(c *op) error {
 	if sub != "" {
 		for _, a := range c.st.Find("Account", func(o *Object) bool { return key(o.ID) != key(c.id) }) {
 			if strings.EqualFold(a.Input("properties.customSubDomainName"), sub) {
-				return armErr(409, "CustomDomainInUse", "Custom domain name '%s' is already in use by another resource.", sub)
+				return customDomainInUse(sub)
 			}
 		}
 	}
 	if restore, _ := getb(c.in, "properties.restore"); !restore && c.old == nil {
 		if sd, ok := c.st.SoftDeleted[key(c.id)]; ok {
-			return armErr(409, "FlagMustBeSetForRestore", "An existing resource with ID '%s' has been soft-deleted. To restore the resource, you must specify 'restore' property as 'true'. Otherwise, please purge the resource before creating a new one (deleted %s).", sd.ID, sd.Deleted.Format(time.RFC3339))
+			return armErr(409, "FlagMustBeSetForRestore", "An existing resource with ID '%s' has been soft-deleted. To restore the resource, you must specify 'restore' to be 'true' in the property. If you don't want to restore existing resource, please purge it first.", sd.ID)
 		}
 		for _, sd := range c.st.SoftDeleted {
 			if sub != "" && strings.EqualFold(sd.Subdomain, sub) {
-				return armErr(409, "CustomDomainInUse", "Custom domain name '%s' is already in use by a soft-deleted resource '%s'. Purge it or choose another name.", sub, sd.ID)
+				return customDomainInUse(sub)
 			}
 		}
 	}
@@ -561,6 +559,7 @@ func applyAccount(c *op) error {
 		"OpenAI Language Model Instance API": str(endpoint),
 	}))
 	setv(c.out, "properties.provisioningState", str("Succeeded"))
+	c.busyUntil = acceptedUntil(c)
 	setv(c.out, "properties.dateCreated", str(keepOr(c.old, "properties.dateCreated", func() string { return c.now.UTC().Format(time.RFC3339Nano) })))
 	setv(c.out, "properties.internalId", str(keepOr(c.old, "properties.internalId", func() string { return strings.ReplaceAll(newGUID(), "-", "") })))
 	c.out["etag"] = str(`"` + newGUID() + `"`)
@@ -571,9 +570,6 @@ func applyAccount(c *op) error {
 
 func checkDeployment(p *Provider, in resource.PropertyMap) []Failure {
 	var fs []Failure
-	if getv(in, "sku").IsNull() {
-		fs = append(fs, Failure{"sku", "missing required property 'sku' (a model deployment needs a SKU such as GlobalStandard and a capacity)"})
-	}
 	for _, k := range []string{"properties.model.format", "properties.model.name"} {
 		if getv(in, k).IsNull() {
 			fs = append(fs, Failure{k, fmt.Sprintf("missing required property '%s' (Azure requires the deployed model)", k)})
@@ -845,11 +841,6 @@ func roleGUID(roleDef string) string {
 
 func checkLinker(p *Provider, in resource.PropertyMap) []Failure {
 	var fs []Failure
-	for _, k := range []string{"authInfo", "targetService"} {
-		if getv(in, k).IsNull() {
-			fs = append(fs, Failure{k, fmt.Sprintf("missing required property '%s' (Service Connector needs it)", k)})
-		}
-	}
 	if gets(in, "authInfo.authType") == "userAssignedIdentity" {
 		for _, k := range []string{"clientId", "subscriptionId"} {
 			if getv(in, "authInfo."+k).IsNull() {

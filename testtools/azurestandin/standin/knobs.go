@@ -31,6 +31,12 @@ const (
 	// EnvPrincipalDelay is how long a new principal takes to replicate to
 	// where role assignments look it up.
 	EnvPrincipalDelay = "AZURE_STANDIN_PRINCIPAL_DELAY"
+	// EnvAccountAccepted keeps a new OpenAI account Accepted, as writes
+	// that depend on it see it, this long after its create.
+	EnvAccountAccepted = "AZURE_STANDIN_ACCOUNT_ACCEPTED"
+	// EnvSCExtensionInstall is how long Service Connector's first link on a
+	// cluster takes to install its cluster extension.
+	EnvSCExtensionInstall = "AZURE_STANDIN_SC_EXTENSION_INSTALL"
 )
 
 // Fixed identities of the emulated tenant, as getClientConfig reports them.

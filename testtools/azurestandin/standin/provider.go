@@ -483,6 +483,9 @@ func (p *Provider) put(token, urn string, news *structpb.Struct, old *Object, pr
 		return "", nil, err
 	}
 	p.azureChanges()
+	if err := p.prepare(k, in); err != nil {
+		return "", nil, err
+	}
 	end, err := p.beginWrite(k, in)
 	if err != nil {
 		return "", nil, err

@@ -69,13 +69,6 @@ func TestCheckRejectsWhatAzureRejects(t *testing.T) {
 			return m
 		}(), "agentPoolProfiles[0].count", "must be a whole number"},
 		{"subdomain ending in dash", tAccount, accountInputs(rg, "scdemo-oai-"), "properties.customSubDomainName", "starting and ending with a letter or digit"},
-		{"account without kind", tAccount, func() map[string]any {
-			m := accountInputs(rg, "scdemo-oai-1")
-			delete(m, "kind")
-			return m
-		}(), "kind", "missing required property 'kind'"},
-		{"deployment without sku", tDeploy, map[string]any{"resourceGroupName": rg, "accountName": "a", "deploymentName": "chat",
-			"properties": map[string]any{"model": map[string]any{"format": "OpenAI", "name": "gpt"}}}, "sku", "missing required property 'sku'"},
 		{"deployment without accountName", tDeploy, map[string]any{"resourceGroupName": rg, "deploymentName": "chat"}, "accountName", "missing required property 'accountName'"},
 		{"linker authType unknown", tLinker, linker(func(m map[string]any) { m["authInfo"].(map[string]any)["authType"] = "workloadIdentity" }),
 			"authInfo.authType", "'authInfo.authType' is 'workloadIdentity' but expected one of"},
@@ -304,7 +297,7 @@ func TestGlobalNamesAndSoftDelete(t *testing.T) {
 	_, _, err = h.create(tAccount, "scdemo-openai", accountInputs(w.rg, "scdemo-oai-1234abcd"))
 	wantErr(t, err, `Status=409 Code="FlagMustBeSetForRestore"`, "soft-deleted")
 	_, _, err = h.create(tAccount, "acct3", accountInputs(other["name"].StringValue(), "scdemo-oai-1234abcd"))
-	wantErr(t, err, `Code="CustomDomainInUse"`, "soft-deleted")
+	wantErr(t, err, `Code="CustomDomainInUse"`, "'scdemo-oai-1234abcd' is not available", "deleted in the last 48 hours")
 
 	h.env[EnvSoftDelete] = "0"
 	h.delete(tRG, "other", "/subscriptions/"+SubscriptionID+"/resourceGroups/"+other["name"].StringValue())
