@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"aks-openai-workload-identity/config"
@@ -57,9 +56,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	azure, err := azurenative.NewProvider(ctx, "azure", &azurenative.ProviderArgs{
-		Location: pulumi.String(cfg.Location),
-	}, pulumi.Version(azureNativeVersion))
+	azure, err := newAzureProvider(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +86,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		NodeCount:         cfg.NodeCount,
 		NodeVMSize:        cfg.NodeVMSize,
 		KubernetesVersion: cfg.KubernetesVersion,
+		Protect:           cfg.Production,
 	}, inAzure)
 	if err != nil {
 		return nil, err
@@ -100,6 +98,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		ResourceGroup: rg,
 		NamePrefix:    prefix,
 		Model:         cfg.Model,
+		Protect:       cfg.Production,
 	}, inAzure)
 	if err != nil {
 		return nil, err
@@ -111,6 +110,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		ResourceGroup: rg,
 		NamePrefix:    prefix,
 		AnonymousPull: cfg.RegistryPull == config.PullAnonymous,
+		Protect:       cfg.Production,
 	}
 	if cfg.RegistryPull == config.PullAcrPull {
 		registryArgs.PullPrincipalID = cluster.KubeletObjectID

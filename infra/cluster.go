@@ -14,6 +14,9 @@ type ClusterArgs struct {
 	NodeCount         int
 	NodeVMSize        string
 	KubernetesVersion string
+	// Protect refuses a delete or replacement of the cluster (a destroy, a
+	// location or namePrefix change) until it is lifted on purpose.
+	Protect bool
 }
 
 // Cluster is the AKS cluster: managed identity, OIDC issuer and workload
@@ -72,7 +75,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	if args.KubernetesVersion != "" {
 		clusterArgs.KubernetesVersion = pulumi.String(args.KubernetesVersion)
 	}
-	mc, err := containerservice.NewManagedCluster(ctx, name, clusterArgs, pulumi.Parent(c))
+	mc, err := containerservice.NewManagedCluster(ctx, name, clusterArgs, pulumi.Parent(c), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}

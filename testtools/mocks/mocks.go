@@ -41,6 +41,8 @@ type Registration struct {
 	Outputs       resource.PropertyMap
 	Dependencies  []string
 	CreateTimeout string
+	// Protect is the protect option.
+	Protect bool
 }
 
 // DependsOn tells whether r waits on the resource of type typ named name.
@@ -197,6 +199,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		reg.Parent = rpc.GetParent()
 		reg.Version = rpc.GetVersion()
 		reg.Dependencies = rpc.GetDependencies()
+		reg.Protect = rpc.GetProtect()
 		if t := rpc.GetCustomTimeouts(); t != nil {
 			reg.CreateTimeout = t.GetCreate()
 		}
