@@ -52,6 +52,9 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := announceProtection(ctx, cfg); err != nil {
+		return nil, err
+	}
 	app, err := infra.PackBuildContext(opts.appDir)
 	if err != nil {
 		return nil, err
