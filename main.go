@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	azurenative "github.com/pulumi/pulumi-azure-native-sdk/v2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"aks-openai-workload-identity/config"
@@ -53,13 +52,14 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := announceProtection(ctx, cfg); err != nil {
+		return nil, err
+	}
 	app, err := infra.PackBuildContext(opts.appDir)
 	if err != nil {
 		return nil, err
 	}
-	azure, err := azurenative.NewProvider(ctx, "azure", &azurenative.ProviderArgs{
-		Location: pulumi.String(cfg.Location),
-	}, pulumi.Version(azureNativeVersion))
+	azure, err := newAzureProvider(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +90,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		NodeVMSize:        cfg.NodeVMSize,
 		KubernetesVersion: cfg.KubernetesVersion,
 		UpgradeChannel:    cfg.AKSUpgradeChannel,
+		Protect:           cfg.Production,
 	}, inAzure)
 	if err != nil {
 		return nil, err
@@ -101,6 +102,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		ResourceGroup: rg,
 		NamePrefix:    prefix,
 		Model:         cfg.Model,
+		Protect:       cfg.Production,
 	}, inAzure)
 	if err != nil {
 		return nil, err
@@ -112,6 +114,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		ResourceGroup: rg,
 		NamePrefix:    prefix,
 		AnonymousPull: cfg.RegistryPull == config.PullAnonymous,
+		Protect:       cfg.Production,
 	}
 	if cfg.RegistryPull == config.PullAcrPull {
 		registryArgs.PullPrincipalID = cluster.KubeletObjectID

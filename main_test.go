@@ -119,8 +119,13 @@ func (r *run) program(t *testing.T, m *mocks.Mocks, cfg map[string]string) error
 	}, armClient: fakeARM().Client()}
 	// The preflight reads the stand-in's ARM API, unless the test points
 	// it elsewhere.
+	// There, as in the suite, azure-native's cloud is the stand-in's
+	// (metadataHost), so the token may go there.
 	if cfg["armEndpoint"] == "https://management.azure.com" {
 		cfg["armEndpoint"] = fakeARM().URL
+		if _, set := cfg["azure-native:metadataHost"]; !set {
+			cfg["azure-native:metadataHost"] = strings.TrimPrefix(fakeARM().URL, "https://")
+		}
 	}
 	err := mocks.Run(m, cfg, func(ctx *pulumi.Context) error {
 		out, err := deploy(ctx, opts)

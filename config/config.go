@@ -64,6 +64,9 @@ type Config struct {
 	// preflight reads: the public cloud's, a sovereign cloud's, or Azure
 	// Stack's.
 	ARMEndpoint string
+
+	// Azure is the stack's azure-native:* config, for the explicit provider.
+	Azure AzureNative
 }
 
 // Connection modes and registry pull paths.
@@ -122,6 +125,7 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 		Preflight:            r.boolean("preflight"),
 		ARMEndpoint:          r.str("armEndpoint"),
 	}
+	c.Azure = loadAzureNative(ctx, &r.v.errs)
 	// The values that did not parse are reported once, by the reader.
 	c.validate(&r.v)
 	return c, errors.Join(r.v.errs...)

@@ -114,6 +114,7 @@ func (c *Config) validate(v *validator) {
 	v.oneOf("connectionMode", c.ConnectionMode, []string{ModeServiceConnector, ModeDirect})
 	v.oneOf("registryPull", c.RegistryPull, []string{PullAnonymous, PullAcrPull})
 	v.match("armEndpoint", c.ARMEndpoint, armEndpointPattern, "Azure Resource Manager's https URL: https://management.azure.com, https://management.usgovcloudapi.net (Azure Government), https://management.chinacloudapi.cn (Azure China) or your Azure Stack's")
+	c.validateAzure(v)
 
 	// What is fine for trying the tutorial is not for production. The
 	// check follows the production flag, not the stack's name.

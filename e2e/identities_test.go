@@ -28,10 +28,10 @@ var (
 	prodDeployRoles = "Contributor@" + subscription +
 		",Role Based Access Control Administrator(AcrPull|Cognitive Services OpenAI User)@" + subscription
 	// devDeployRoles: deploy.yml's dev job. In Service Connector mode the
-	// connector assigns its OpenAI role on the caller's behalf, so the
-	// condition also allows that role.
-	devDeployRoles = "Contributor@" + subscription +
-		",Role Based Access Control Administrator(AcrPull|Cognitive Services OpenAI User|Cognitive Services OpenAI Contributor)@" + subscription
+	// connector assigns its OpenAI role on the caller's behalf: the
+	// program asks it for OpenAI User (authInfo.roles), so the condition
+	// is prod's, and OpenAI Contributor stays out of it.
+	devDeployRoles = prodDeployRoles
 	// throwawayRoles: e2e-azure.yml (up and teardown of a dev-like stack)
 	// and destroy.yml.
 	throwawayRoles = devDeployRoles

@@ -3,7 +3,10 @@
 package e2e
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +20,17 @@ func TestPreflightFailsPreviewInSeconds(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "")
 	key := func(k string) string { return "config " + project + ":" + k + ": " }
+	// Another host, which records whatever reaches it: the ARM token must
+	// never be sent there.
+	var mu sync.Mutex
+	var astray []string
+	elsewhere := httptest.NewTLSServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		astray = append(astray, r.URL.Path+" "+r.Header.Get("Authorization"))
+	}))
+	defer elsewhere.Close()
+	const unreached = "00000000-0000-0000-0000-00000000ffff"
 	cases := []struct {
 		name   string
 		config map[string]string
@@ -38,6 +52,10 @@ func TestPreflightFailsPreviewInSeconds(t *testing.T) {
 			wants: []string{key("nodeCount") + `3 nodes of Standard_D4s_v5 (4 vCPUs each) need 12 vCPUs of "Total Regional vCPUs" (cores) in eastus2, and 10 are left (limit 10, in use 0)`, `need 12 vCPUs of "Standard DSv5 Family vCPUs" (standardDSv5Family)`}},
 		{name: "unregistered Microsoft.KubernetesConfiguration", env: map[string]string{standin.EnvUnregisteredProviders: "Microsoft.KubernetesConfiguration"},
 			wants: []string{key("connectionMode") + `"serviceConnector" needs resource provider Microsoft.KubernetesConfiguration, which is NotRegistered`, "az provider register --namespace Microsoft.KubernetesConfiguration --wait"}},
+		{name: "armEndpoint outside azure-native's cloud", config: map[string]string{"armEndpoint": elsewhere.URL},
+			wants: []string{key("armEndpoint") + `"` + elsewhere.URL + `" is not allowed; use ` + strings.TrimSuffix(w.dp.URL, "/"), "the preflight sends the provider's ARM token only there"}},
+		{name: "a subscription the sign-in does not reach", config: map[string]string{"azure-native:subscriptionId": unreached},
+			wants: []string{key("armEndpoint") + "subscription " + unreached + " was not found at", "SubscriptionNotFound"}},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -60,6 +78,11 @@ func TestPreflightFailsPreviewInSeconds(t *testing.T) {
 			}
 			t.Logf("PREFLIGHT %s: preview failed after %s (%s) with: %s", c.name, r.took.Round(time.Millisecond), firstLine(all, "preflight found"), firstLine(all, c.wants[0][:30]))
 		})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(astray) != 0 {
+		t.Errorf("%d requests reached a host outside azure-native's cloud: %q", len(astray), astray)
 	}
 
 }

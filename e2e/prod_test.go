@@ -109,17 +109,16 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		if err := st.SetConfig(ctxFor(t, configTimeout), project+":connectionMode", configValue("serviceConnector")); err != nil {
 			t.Fatal(err)
 		}
-		// Service Connector assigns its own OpenAI role on the caller's
-		// behalf, which the prod identity's condition does not allow: the
-		// switch needs dev's condition.
-		r := up(t, st)
-		refused(t, "the switch as the prod deploy identity", r, "Microsoft.Authorization/roleAssignments/write")
-		contains(t, "the refused switch", r.err.Error()+r.out, "ABAC condition that is not fulfilled")
-		actAs(t, st, devDeployRoles)
+		// Service Connector assigns its role on the caller's behalf; the
+		// link asks for OpenAI User (authInfo.roles), which prod's
+		// condition allows, so the prod deploy identity makes the switch.
 		sc := mustUp(t, st)
 		azure := w.azureObjects()
 		if azure["Linker"] != 1 {
 			t.Errorf("after switching to serviceConnector: %v\n%s", azure, tail(sc.out, 2000))
+		}
+		if roles := w.serviceConnectorRoles(); len(roles) != 1 || roles[0] != standin.RoleOpenAIUser {
+			t.Errorf("Service Connector assigned %v, want only Cognitive Services OpenAI User", roles)
 		}
 		if _, ok := sc.outputs["connectionId"]; !ok {
 			t.Error("no connectionId after the switch")
@@ -130,13 +129,12 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		if err := st.SetConfig(ctxFor(t, configTimeout), project+":connectionMode", configValue("direct")); err != nil {
 			t.Fatal(err)
 		}
-		actAs(t, st, prodDeployRoles)
 		mustUp(t, st)
 		if azure := w.azureObjects(); azure["Linker"] != 0 || azure["FederatedIdentityCredential"] != 1 || azure["RoleAssignment"] != 2 {
 			t.Errorf("after switching back to direct: %v", azure)
 		}
 		// The link asked for ForcedCleanup: Service Connector took its
-		// credential and its OpenAI Contributor grant away with it.
+		// credential and its OpenAI User grant away with it.
 		if left := w.serviceConnectorLeftovers(); len(left) != 0 {
 			t.Errorf("Service Connector's grants outlived the link: %v", left)
 		}
@@ -144,6 +142,14 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		checkDemoRan(t, w, "sc-demo", clientID)
 	})
 
+	t.Run("protected", func(t *testing.T) {
+		checkProtected(t, w, st)
+	})
+
+	// The deliberate way, as the README says.
+	if err := unprotect(t, st); err != nil {
+		t.Fatal(err)
+	}
 	if r := destroy(t, st); r.err != nil {
 		t.Fatalf("destroy: %v\n%s", r.err, r.out)
 	}

@@ -4,22 +4,35 @@ package e2e
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
-// Two stacks of the program side by side in one backend and subscription,
-// dev (Service Connector) and prod (Pulumi.prod.yaml: direct mode,
-// AcrPull): their own resource groups, names and workloads; destroying one
+// prodSubscription is the second subscription, prod's.
+const prodSubscription = "00000000-0000-0000-0000-00000000eeee"
+
+// Two stacks of the program side by side in one backend, dev (Service
+// Connector) and prod (Pulumi.prod.yaml: direct mode, AcrPull), each in
+// its own subscription as the README advises: prod pins its own with
+// azure-native:subscriptionId, which the program forwards to its explicit
+// provider. Their own resource groups, names and workloads; destroying one
 // leaves the other whole.
 func TestTwoStacksAreIndependent(t *testing.T) {
 	// Every test has its own world and namespaces: they run side by side.
 	t.Parallel()
 	w := newWorld(t, "")
+	// The sign-in reaches both subscriptions, its default first, and owns
+	// both.
+	w.env[standin.EnvSubscriptions] = standin.SubscriptionID + "," + prodSubscription
+	w.env[standin.EnvCallerRoles] = "Owner@/subscriptions/" + standin.SubscriptionID + ",Owner@/subscriptions/" + prodSubscription
 	dev := w.stack("dev", map[string]string{"namespace": "e2e-dev"})
 	prod := w.stack("prod", map[string]string{
 		"namespace": "e2e-prod", "location": "swedencentral", "nodeCount": "3", "deploymentCapacity": "50",
+		"azure-native:subscriptionId": prodSubscription,
 	})
 	cleanupStack(t, dev)
 	cleanupStack(t, prod)
@@ -36,6 +49,15 @@ func TestTwoStacksAreIndependent(t *testing.T) {
 	if n := w.azureObjects()["ResourceGroup"]; n != 2 {
 		t.Errorf("%d resource groups", n)
 	}
+	// Each stack's resources are in its subscription, and prod's
+	// preflight read prod's.
+	for sub, rg := range map[string]any{standin.SubscriptionID: d.outputs["resourceGroupName"].Value, prodSubscription: p.outputs["resourceGroupName"].Value} {
+		if n := w.inSubscription(sub, rg.(string)); n < 8 {
+			t.Errorf("%d resources of group %s in subscription %s", n, rg, sub)
+		}
+	}
+	log, _ := os.ReadFile(w.log)
+	contains(t, "the data plane's log", string(log), "path=/subscriptions/"+prodSubscription+"/locations status=200")
 
 	if r := destroy(t, dev); r.err != nil {
 		t.Fatalf("destroy dev: %v\n%s", r.err, r.out)

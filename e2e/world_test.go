@@ -176,14 +176,7 @@ func (w *world) stack(name string, config map[string]string) auto.Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cm := auto.ConfigMap{}
-	// The preflight's ARM endpoint is this world's, unless the test says.
-	if _, set := config["armEndpoint"]; !set {
-		cm[project+":armEndpoint"] = auto.ConfigValue{Value: w.dp.URL}
-	}
-	for k, v := range config {
-		cm[project+":"+k] = auto.ConfigValue{Value: v}
-	}
+	cm := w.configMap(config)
 	if len(cm) > 0 {
 		if err := st.SetAllConfig(ctx, cm); err != nil {
 			t.Fatal(err)
@@ -242,15 +235,6 @@ func destroy(t *testing.T, st auto.Stack) result {
 	_, err := st.Destroy(ctxFor(t, 15*time.Minute), optdestroy.ProgressStreams(&buf))
 	t.Logf("destroy %s: %s", st.Name(), time.Since(start).Round(time.Millisecond))
 	return result{err: err, out: buf.String(), took: time.Since(start)}
-}
-
-// cleanupStack destroys the stack when the test ends, whatever happened.
-func cleanupStack(t *testing.T, st auto.Stack) {
-	t.Cleanup(func() {
-		if r := destroy(t, st); r.err != nil {
-			t.Logf("cleanup destroy of %s failed: %v\n%s", st.Name(), r.err, r.out)
-		}
-	})
 }
 
 // onlySame tells whether a change summary has nothing but unchanged resources.

@@ -16,6 +16,9 @@ type ClusterArgs struct {
 	KubernetesVersion string
 	// UpgradeChannel is how AKS upgrades the cluster by itself.
 	UpgradeChannel string
+	// Protect refuses a delete or replacement of the cluster (a destroy, a
+	// location or namePrefix change) until it is lifted on purpose.
+	Protect bool
 }
 
 // Cluster is the AKS cluster: managed identity, OIDC issuer and workload
@@ -81,7 +84,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	// before API 2026-01-02-preview; azure-native 2.92.0 sends 2023-04-01):
 	// a new size is a new cluster, created before the old one goes.
 	mc, err := containerservice.NewManagedCluster(ctx, name, clusterArgs, pulumi.Parent(c),
-		pulumi.ReplaceOnChanges([]string{"agentPoolProfiles[*].vmSize"}))
+		pulumi.ReplaceOnChanges([]string{"agentPoolProfiles[*].vmSize"}), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,9 @@ type OpenAIArgs struct {
 	// NamePrefix starts the account name and custom subdomain.
 	NamePrefix string
 	Model      config.Model
+	// Protect refuses a delete or replacement of the account (a destroy, a
+	// location or namePrefix change) until it is lifted on purpose.
+	Protect bool
 }
 
 // OpenAI is an Azure OpenAI account that accepts only Entra tokens, and one
@@ -55,7 +58,7 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 			PublicNetworkAccess: pulumi.String("Enabled"),
 		},
 		Tags: rg.Tags,
-	}, pulumi.Parent(c))
+	}, pulumi.Parent(c), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}

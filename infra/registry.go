@@ -17,6 +17,9 @@ type RegistryArgs struct {
 	// PullPrincipalID, when set, gets AcrPull on the registry: the
 	// cluster's kubelet identity, as `az aks update --attach-acr` does.
 	PullPrincipalID pulumi.StringInput
+	// Protect refuses a delete or replacement of the registry (a destroy, a
+	// location or namePrefix change) until it is lifted on purpose.
+	Protect bool
 }
 
 // Registry is the container registry the demo image is built in.
@@ -50,7 +53,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args RegistryArgs, opts ...pu
 		AdminUserEnabled:     pulumi.Bool(false),
 		AnonymousPullEnabled: pulumi.Bool(args.AnonymousPull),
 		Tags:                 rg.Tags,
-	}, pulumi.Parent(c))
+	}, pulumi.Parent(c), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err
 	}

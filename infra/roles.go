@@ -20,11 +20,16 @@ const (
 // assignment with PrincipalNotFound.
 func grant(ctx *pulumi.Context, name string, role string, scope, principalID pulumi.StringInput, parent pulumi.Resource) (*authorization.RoleAssignment, error) {
 	client := authorization.GetClientConfigOutput(ctx, pulumi.Parent(parent))
-	roleID := pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", client.SubscriptionId(), role)
+	roleID := roleDefinitionID(client.SubscriptionId(), role)
 	return authorization.NewRoleAssignment(ctx, name, &authorization.RoleAssignmentArgs{
 		PrincipalId:      principalID,
 		PrincipalType:    pulumi.String("ServicePrincipal"),
 		RoleDefinitionId: roleID,
 		Scope:            scope,
 	}, pulumi.Parent(parent))
+}
+
+// roleDefinitionID is a built-in role's definition id in the subscription.
+func roleDefinitionID(subscription pulumi.StringInput, role string) pulumi.StringOutput {
+	return pulumi.Sprintf("/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s", subscription, role)
 }

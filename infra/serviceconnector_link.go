@@ -70,6 +70,11 @@ func NewServiceConnectorLink(ctx *pulumi.Context, name string, args ServiceConne
 			// keeps both when the link goes (a destroy, a switch to direct
 			// mode), and the identity keeps a grant nothing declares.
 			DeleteOrUpdateBehavior: pulumi.String("ForcedCleanup"),
+			// Service Connector's default for an OpenAI target is OpenAI
+			// Contributor, which also manages deployments and fine-tuning
+			// (Learn, "Microsoft Entra roles assigned by Service
+			// Connector"); the workload only calls the model.
+			Roles: pulumi.StringArray{roleDefinitionID(client.SubscriptionId(), RoleOpenAIUser)},
 		},
 		ClientType: pulumi.String(args.ClientType),
 		Scope:      pulumi.String(args.Namespace),

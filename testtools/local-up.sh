@@ -92,6 +92,10 @@ source "$LOCAL/env.sh"
 step "pulumi up of the dev stack"
 pulumi stack select --create dev >/dev/null
 pulumi config set armEndpoint "$E2E_AZURE_URL" >/dev/null
+# azure-native's cloud is the local Azure too (its metadataHost, as for an
+# Azure Stack): the preflight sends its token only to the provider's cloud.
+METADATA_HOST=${E2E_AZURE_URL#https://}
+pulumi config set azure-native:metadataHost "${METADATA_HOST%/}" >/dev/null
 UP0=$SECONDS
 pulumi up --yes --stack dev --skip-preview
 echo "-- pulumi up took $((SECONDS - UP0))s"

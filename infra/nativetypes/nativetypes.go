@@ -63,6 +63,9 @@ type UserAssignedIdentityAuthInfo struct {
 	// DeleteOrUpdateBehavior is Default or ForcedCleanup: whether Service
 	// Connector removes what it set up when the link is updated or deleted.
 	DeleteOrUpdateBehavior pulumi.StringInput `pulumi:"deleteOrUpdateBehavior"`
+	// Roles are the role definition ids Service Connector assigns the
+	// identity on the target, instead of its default.
+	Roles pulumi.StringArrayInput `pulumi:"roles"`
 }
 
 // Linker is a Service Connector link.

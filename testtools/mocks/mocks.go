@@ -45,6 +45,8 @@ type Registration struct {
 	ReplaceOnChanges []string
 	// ErrorHooks are the names of the error hooks bound to the resource.
 	ErrorHooks []string
+	// Protect is the protect option.
+	Protect bool
 }
 
 // DependsOn tells whether r waits on the resource of type typ named name.
@@ -209,6 +211,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		reg.Version = rpc.GetVersion()
 		reg.Dependencies = rpc.GetDependencies()
 		reg.ReplaceOnChanges = rpc.GetReplaceOnChanges()
+		reg.Protect = rpc.GetProtect()
 		if t := rpc.GetCustomTimeouts(); t != nil {
 			reg.CreateTimeout = t.GetCreate()
 		}

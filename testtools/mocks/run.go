@@ -2,6 +2,7 @@ package mocks
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -18,7 +19,13 @@ const (
 // project prefix) and returns the error the program would end with.
 func Run(m *Mocks, config map[string]string, body pulumi.RunFunc) error {
 	full := map[string]string{}
+	// A key with a namespace (azure-native:subscriptionId) is a
+	// provider's; the others are the project's.
 	for k, v := range config {
+		if strings.Contains(k, ":") {
+			full[k] = v
+			continue
+		}
 		full[Project+":"+k] = v
 	}
 	return pulumi.RunErr(body, pulumi.WithMocks(Project, Stack, m), func(info *pulumi.RunInfo) {

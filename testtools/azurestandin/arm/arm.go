@@ -21,6 +21,7 @@ import (
 // Reads are the names AZURE_STANDIN_FORBIDDEN_READS takes, with the
 // action a 403 names.
 var Reads = map[string]string{
+	"subscription":       "Microsoft.Resources/subscriptions/read",
 	"locations":          "Microsoft.Resources/subscriptions/locations/read",
 	"providers":          "Microsoft.Resources/subscriptions/providers/read",
 	"models":             "Microsoft.CognitiveServices/locations/models/read",
@@ -45,15 +46,16 @@ type Handler struct {
 }
 
 var (
-	locationsPath   = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/locations$`)
-	providerPath    = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/providers/([^/]+)$`)
-	regionalPath    = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/providers/(Microsoft\.CognitiveServices|Microsoft\.ContainerService)/locations/([^/]+)/(models|usages|kubernetesVersions)$`)
-	skusPath        = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/providers/Microsoft\.Compute/skus$`)
-	resourcesPath   = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resources$`)
-	deploymentPath  = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resourceGroups/[^/]+/providers/Microsoft\.CognitiveServices/accounts/[^/]+/deployments/[^/]+$`)
-	locationFilter  = regexp.MustCompile(`(?i)^\s*location\s+eq\s+'([^']*)'\s*$`)
-	tagFilter       = regexp.MustCompile(`(?i)^\s*tagName\s+eq\s+'([^']*)'\s+and\s+tagValue\s+eq\s+'([^']*)'\s*$`)
-	regionalActions = map[string]string{"models": "models", "usages": "usages", "kubernetesversions": "kubernetesVersions"}
+	subscriptionPath = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)$`)
+	locationsPath    = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/locations$`)
+	providerPath     = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/providers/([^/]+)$`)
+	regionalPath     = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/providers/(Microsoft\.CognitiveServices|Microsoft\.ContainerService)/locations/([^/]+)/(models|usages|kubernetesVersions)$`)
+	skusPath         = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/providers/Microsoft\.Compute/skus$`)
+	resourcesPath    = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resources$`)
+	deploymentPath   = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resourceGroups/[^/]+/providers/Microsoft\.CognitiveServices/accounts/[^/]+/deployments/[^/]+$`)
+	locationFilter   = regexp.MustCompile(`(?i)^\s*location\s+eq\s+'([^']*)'\s*$`)
+	tagFilter        = regexp.MustCompile(`(?i)^\s*tagName\s+eq\s+'([^']*)'\s+and\s+tagValue\s+eq\s+'([^']*)'\s*$`)
+	regionalActions  = map[string]string{"models": "models", "usages": "usages", "kubernetesversions": "kubernetesVersions"}
 )
 
 func (h *Handler) getenv(k string) string {
@@ -101,9 +103,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var read, sub string
 	var serve func()
 	switch {
+	case subscriptionPath.MatchString(path):
+		sub, read = subscriptionPath.FindStringSubmatch(path)[1], "subscription"
+		serve = func() { subscription(w, sub) }
 	case locationsPath.MatchString(path):
 		sub, read = locationsPath.FindStringSubmatch(path)[1], "locations"
-		serve = func() { h.locations(w, cat) }
+		serve = func() { h.locations(w, cat, sub) }
 	case regionalPath.MatchString(path):
 		m := regionalPath.FindStringSubmatch(path)
 		sub, read = m[1], regionalActions[strings.ToLower(m[4])]
@@ -114,7 +119,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case providerPath.MatchString(path):
 		m := providerPath.FindStringSubmatch(path)
 		sub, read = m[1], "providers"
-		serve = func() { h.provider(w, cat, m[2]) }
+		serve = func() { h.provider(w, cat, sub, m[2]) }
 	case resourcesPath.MatchString(path):
 		sub, read = resourcesPath.FindStringSubmatch(path)[1], "resources"
 		serve = func() { h.resources(w, r) }
@@ -132,7 +137,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		armError(w, http.StatusNotFound, "NotFound", "The stand-in's ARM API does not serve %s.", path)
 		return
 	}
-	if !strings.EqualFold(sub, standin.SubscriptionID) {
+	if !standin.KnownSubscription(h.getenv, sub) {
 		armError(w, http.StatusNotFound, "SubscriptionNotFound", "The subscription '%s' could not be found.", sub)
 		return
 	}
@@ -145,11 +150,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serve()
 }
 
-func (h *Handler) locations(w http.ResponseWriter, cat *standin.Catalog) {
+func (h *Handler) locations(w http.ResponseWriter, cat *standin.Catalog, sub string) {
 	var out []map[string]any
 	for _, l := range cat.Locations {
 		out = append(out, map[string]any{
-			"id":   "/subscriptions/" + standin.SubscriptionID + "/locations/" + l.Name,
+			"id":   "/subscriptions/" + sub + "/locations/" + l.Name,
 			"name": l.Name, "displayName": l.DisplayName, "regionalDisplayName": l.RegionalDisplayName,
 			"type": "Region", "metadata": map[string]any{"regionType": "Physical", "regionCategory": "Recommended"},
 		})
@@ -223,9 +228,9 @@ func (h *Handler) skus(w http.ResponseWriter, r *http.Request, cat *standin.Cata
 	writeJSON(w, http.StatusOK, map[string]any{"value": nonNil(out)})
 }
 
-func (h *Handler) provider(w http.ResponseWriter, cat *standin.Catalog, ns string) {
+func (h *Handler) provider(w http.ResponseWriter, cat *standin.Catalog, sub, ns string) {
 	writeJSON(w, http.StatusOK, map[string]any{
-		"id":                "/subscriptions/" + standin.SubscriptionID + "/providers/" + ns,
+		"id":                "/subscriptions/" + sub + "/providers/" + ns,
 		"namespace":         ns,
 		"registrationState": cat.Registered(ns),
 	})
@@ -292,5 +297,16 @@ func (h *Handler) deployment(w http.ResponseWriter, path string) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id": obj.ID, "name": obj.Input("deploymentName"), "type": "Microsoft.CognitiveServices/accounts/deployments",
 		"sku": obj.Inputs["sku"], "properties": obj.Outputs["properties"],
+	})
+}
+
+// subscription is Subscriptions_Get (resources 2022-12-01,
+// GetSubscription.json): the subscription, enabled, in the stand-in's
+// tenant.
+func subscription(w http.ResponseWriter, sub string) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"id": "/subscriptions/" + sub, "subscriptionId": sub, "tenantId": standin.TenantID,
+		"displayName": "stand-in subscription " + sub, "state": "Enabled",
+		"subscriptionPolicies": map[string]any{"locationPlacementId": "Public_2014-09-01", "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"},
 	})
 }

@@ -183,6 +183,9 @@ func containsFold(list []string, s string) bool {
 // authorize checks the caller of this plugin process (EnvCallerRoles) for
 // action on id.
 func (p *Provider) authorize(action, id, assigning string) error {
+	if err := p.subscriptionReached(id); err != nil {
+		return err
+	}
 	grants, err := parseCallerRoles(p.env(EnvCallerRoles))
 	if err != nil {
 		return err

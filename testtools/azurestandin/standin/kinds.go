@@ -72,7 +72,7 @@ type op struct {
 }
 
 func rgID(rg string) string {
-	return "/subscriptions/" + SubscriptionID + "/resourceGroups/" + rg
+	return "/subscriptions/" + Subscription() + "/resourceGroups/" + rg
 }
 
 func inRG(armType, nameKey string) func(resource.PropertyMap) string {
@@ -669,7 +669,7 @@ func applyTaskRun(c *op) error {
 	// Free-trial (free credit) subscriptions may not run ACR Tasks: the
 	// request is refused and no run is made.
 	if c.p.env(EnvFreeTrial) == "1" {
-		return armErr(400, "TasksOperationsNotAllowed", "ACR Tasks requests for the registry %s and %s are not permitted. Please file an Azure support request at http://aka.ms/azuresupport for assistance.", gets(c.in, "registryName"), SubscriptionID)
+		return armErr(400, "TasksOperationsNotAllowed", "ACR Tasks requests for the registry %s and %s are not permitted. Please file an Azure support request at http://aka.ms/azuresupport for assistance.", gets(c.in, "registryName"), Subscription())
 	}
 	delete(c.st.Counters, failedPut)
 	registry := c.st.Get(registryID)
@@ -796,7 +796,7 @@ func applyRoleAssignment(c *op) error {
 	if m == nil {
 		return armErr(400, "InvalidRoleDefinitionId", "The role definition ID '%s' is not valid.", roleDef)
 	}
-	if !strings.EqualFold(scope, "/subscriptions/"+SubscriptionID) && c.st.Get(scope) == nil {
+	if !strings.EqualFold(scope, "/subscriptions/"+Subscription()) && c.st.Get(scope) == nil {
 		return armErr(404, "ResourceNotFound", "The scope '%s' does not exist or cannot be found.", scope)
 	}
 	actual, created, ok := principalKind(c.st, principal)

@@ -3,8 +3,6 @@ package standin
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -76,13 +74,17 @@ func applyLinker(c *op) error {
 	if gets(in, "authInfo.authType") != "userAssignedIdentity" {
 		return nil
 	}
+	roles, err := linkerRoles(in)
+	if err != nil {
+		return err
+	}
 	clientID := gets(in, "authInfo.clientId")
-	if sub := gets(in, "authInfo.subscriptionId"); !strings.EqualFold(sub, SubscriptionID) {
+	if sub := gets(in, "authInfo.subscriptionId"); !strings.EqualFold(sub, Subscription()) {
 		return armErr(400, "BadRequest", "The subscription '%s' of the user assigned identity was not found or is not accessible.", sub)
 	}
 	ids := c.st.Find("UserAssignedIdentity", func(o *Object) bool { return strings.EqualFold(o.Output("clientId"), clientID) })
 	if len(ids) == 0 {
-		return armErr(400, "BadRequest", "The user assigned identity with client id '%s' was not found in subscription '%s'.", clientID, SubscriptionID)
+		return armErr(400, "BadRequest", "The user assigned identity with client id '%s' was not found in subscription '%s'.", clientID, Subscription())
 	}
 	identity := ids[0]
 	cluster := c.st.Get(clusterID)
@@ -134,38 +136,8 @@ func applyLinker(c *op) error {
 	c.st.Put(fic)
 
 	if target != nil {
-		principal := identity.Output("principalId")
-		exists := false
-		for _, ra := range c.st.Find("RoleAssignment", nil) {
-			if ra.Input("principalId") == principal && roleGUID(ra.Input("roleDefinitionId")) == RoleOpenAIContributor &&
-				strings.EqualFold(strings.TrimSuffix(ra.Input("scope"), "/"), target.ID) {
-				exists = true
-			}
-		}
-		if !exists {
-			sum := sha256.Sum256([]byte(c.id + "|" + principal))
-			h := hex.EncodeToString(sum[:16])
-			name := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-			roleDef := "/subscriptions/" + SubscriptionID + "/providers/Microsoft.Authorization/roleDefinitions/" + RoleOpenAIContributor
-			if err := c.p.authorize(actionRoleAssignmentWrite, target.ID+"/providers/Microsoft.Authorization/roleAssignments/"+name, RoleOpenAIContributor); err != nil {
-				return err
-			}
-			ra := &Object{
-				ID:        target.ID + "/providers/Microsoft.Authorization/roleAssignments/" + name,
-				Type:      "azure-native:authorization:RoleAssignment",
-				ManagedBy: c.id,
-				Created:   c.now, Updated: c.now,
-				Inputs: map[string]any{
-					"scope": target.ID, "principalId": principal, "principalType": "ServicePrincipal",
-					"roleDefinitionId": roleDef, "roleAssignmentName": name,
-				},
-				Outputs: map[string]any{
-					"name": name, "type": "Microsoft.Authorization/roleAssignments", "scope": target.ID,
-					"principalId": principal, "principalType": "ServicePrincipal", "roleDefinitionId": roleDef,
-					"createdOn": c.now.UTC().Format(time.RFC3339Nano),
-				},
-			}
-			c.st.Put(ra)
+		if err := grantLinkerRoles(c, roles, identity.Output("principalId"), target.ID); err != nil {
+			return err
 		}
 	}
 

@@ -217,12 +217,19 @@ func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 }
 
 // Configure takes the provider's location, the default for resources that
-// have none.
+// have none, and its subscription.
 func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
 	loc := req.GetVariables()["azure-native:config:location"]
-	if args, err := unmarshal(req.GetArgs(), plainOpts); err == nil && gets(args, "location") != "" {
-		loc = gets(args, "location")
+	sub := req.GetVariables()["azure-native:config:subscriptionId"]
+	if args, err := unmarshal(req.GetArgs(), plainOpts); err == nil {
+		if gets(args, "location") != "" {
+			loc = gets(args, "location")
+		}
+		if gets(args, "subscriptionId") != "" {
+			sub = gets(args, "subscriptionId")
+		}
 	}
+	p.configureSubscription(sub)
 	p.mu.Lock()
 	p.location = loc
 	p.mu.Unlock()
@@ -747,7 +754,7 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 	switch tok {
 	case "azure-native:authorization:getClientConfig":
 		ret = resource.PropertyMap{
-			"subscriptionId": str(SubscriptionID), "tenantId": str(TenantID),
+			"subscriptionId": str(Subscription()), "tenantId": str(TenantID),
 			"clientId": str(ClientID), "objectId": str(ObjectID),
 		}
 	case "azure-native:authorization:getClientToken":
@@ -756,7 +763,7 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 		if err = p.fault("getClientToken", "invoke"); err != nil {
 			return nil, err
 		}
-		ret = resource.PropertyMap{"token": str(ARMTokenPrefix + SubscriptionID + "." + newGUID())}
+		ret = resource.PropertyMap{"token": str(ARMTokenPrefix + Subscription() + "." + newGUID())}
 	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice:listManagedClusterAdminCredentials":
 		if ret, err = p.credentials(tok, args); err != nil {
 			return nil, err
