@@ -109,6 +109,9 @@ func TestAFailedReadOfWhatAzureRunsFails(t *testing.T) {
 	m := &mocks.Mocks{RunningErr: errors.New(`Status=429 Code="TooManyRequests" Message="throttled"`)}
 	cfg := stackConfig(t, "dev")
 	cfg["armEndpoint"] = fakeARM().URL
+	// The fake ARM is the cloud azure-native is pointed at, so the
+	// preflight may send it the token.
+	cfg["azure-native:metadataHost"] = strings.TrimPrefix(fakeARM().URL, "https://")
 	opts := options{appDir: "demo", armClient: fakeARM().Client(),
 		waitForObjects: func(context.Context, k8s.ServiceConnectorObjects) error { return nil }}
 	// The outputs are not awaited: the run itself must fail.
