@@ -89,20 +89,7 @@ func TestAWrongSubjectFailsNamingTheSubject(t *testing.T) {
 		t.Fatal("up succeeded with a subject no credential has")
 	}
 	all := r.err.Error() + "\n" + r.out
-	// Pulumi prints the pod's termination message only when it reads the
-	// pod before the Job's failure ends its wait (seen: one run of two
-	// without it); the pod's own message is the app's answer either way.
-	pods, err := shared.kube.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "job-name=sc-demo-openai-identity"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pod := range pods.Items {
-		for _, cs := range pod.Status.ContainerStatuses {
-			if cs.State.Terminated != nil {
-				all += "\n" + cs.State.Terminated.Message
-			}
-		}
-	}
+	all += terminationMessages(ns)
 	want := "the subject may simply be wrong: the credential's subject must be exactly system:serviceaccount:" + ns + ":" + sa
 	contains(t, "up's error", all, "BackoffLimitExceeded", "AADSTS700213", "still after 3 attempt(s) over 15s", want)
 	t.Logf("FAULT wrong subject: up failed after %s; it said: %s", r.took.Round(time.Second), firstLine(all, "may simply be wrong"))
