@@ -280,7 +280,9 @@ func armTypeOf(id string) (string, string) {
 	return typ, parts[len(parts)-1]
 }
 
-func (h *Handler) deployment(w http.ResponseWriter, path string) {
+// object reads one stored object by its ARM id; false when the state
+// could not be read (the answer is then written).
+func (h *Handler) object(w http.ResponseWriter, path string) (*standin.Object, bool) {
 	var obj *standin.Object
 	err := h.Store.View(func(s *standin.State) error {
 		obj = s.Get(path)
@@ -288,6 +290,14 @@ func (h *Handler) deployment(w http.ResponseWriter, path string) {
 	})
 	if err != nil {
 		armError(w, http.StatusInternalServerError, "InternalServerError", "%v", err)
+		return nil, false
+	}
+	return obj, true
+}
+
+func (h *Handler) deployment(w http.ResponseWriter, path string) {
+	obj, ok := h.object(w, path)
+	if !ok {
 		return
 	}
 	if obj == nil {

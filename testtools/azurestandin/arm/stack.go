@@ -43,13 +43,8 @@ var (
 // ManagedClusters_Get: properties.kubernetesVersion,
 // currentKubernetesVersion, agentPoolProfiles[] with name, count, vmSize).
 func (h *Handler) cluster(w http.ResponseWriter, path string) {
-	var obj *standin.Object
-	err := h.Store.View(func(s *standin.State) error {
-		obj = s.Get(path)
-		return nil
-	})
-	if err != nil {
-		armError(w, http.StatusInternalServerError, "InternalServerError", "%v", err)
+	obj, ok := h.object(w, path)
+	if !ok {
 		return
 	}
 	if obj == nil || standin.ShortType(obj.Type) != "ManagedCluster" {

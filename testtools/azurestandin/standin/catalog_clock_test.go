@@ -44,7 +44,7 @@ func TestCatalogDatesFollowTheCalendar(t *testing.T) {
 // AZURE_STANDIN_VCPU_LIMIT sets every vCPU limit; the state's clusters
 // use count x vCPUs of their size, in the regional total and the family.
 func TestVCPUUsages(t *testing.T) {
-	c, err := LoadCatalog(func(k string) string { return map[string]string{EnvVCPULimit: "10"}[k] }, time.Now())
+	c, err := LoadCatalog(func(k string) string { return map[string]string{EnvVCPULimit: "10"}[k] }, catalogDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestVCPUUsages(t *testing.T) {
 	if n := c.Region("eastus2").VMSize("standard_d4s_v5").VCPUs(); n != 4 {
 		t.Errorf("D4s_v5 vCPUs %d", n)
 	}
-	if _, err := LoadCatalog(func(k string) string { return map[string]string{EnvVCPULimit: "ten"}[k] }, time.Now()); err == nil {
+	if _, err := LoadCatalog(func(k string) string { return map[string]string{EnvVCPULimit: "ten"}[k] }, catalogDay); err == nil {
 		t.Error("a malformed limit was taken")
 	}
 	s := &State{Objects: map[string]*Object{}}

@@ -19,10 +19,14 @@ func deploymentInputs(w world, name, model, version, sku string, capacity int) m
 	}
 }
 
+// catalogDay is the day catalog.json's dates were read (its asOf): a fixed
+// clock, so these tests read the catalog's own dates on any day.
+var catalogDay = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+
 // The built-in catalog holds the program's defaults (Pulumi.yaml and the
 // prod stack) and the tutorial's retired gpt-4 0613.
 func TestBuiltinCatalogHoldsTheProgramsDefaults(t *testing.T) {
-	c, err := LoadCatalog(func(string) string { return "" }, time.Now())
+	c, err := LoadCatalog(func(string) string { return "" }, catalogDay)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +42,7 @@ func TestBuiltinCatalogHoldsTheProgramsDefaults(t *testing.T) {
 		if old == nil {
 			t.Fatalf("%s: gpt-4 0613 missing", loc)
 		}
-		if _, closed := old.Closed(old.Sku("Standard"), time.Now()); !closed {
+		if _, closed := old.Closed(old.Sku("Standard"), catalogDay); !closed {
 			t.Errorf("%s: gpt-4 0613 is open to new deployments", loc)
 		}
 		var sizes []string
@@ -62,7 +66,7 @@ func TestBuiltinCatalogHoldsTheProgramsDefaults(t *testing.T) {
 	}
 	c, _ = LoadCatalog(func(k string) string {
 		return map[string]string{EnvUnregisteredProviders: "Microsoft.KubernetesConfiguration, Microsoft.Foo"}[k]
-	}, time.Now())
+	}, catalogDay)
 	if c.Registered("microsoft.kubernetesconfiguration") != "NotRegistered" || c.Registered("Microsoft.Foo") != "NotRegistered" || c.Registered("Microsoft.ServiceLinker") != "Registered" {
 		t.Errorf("unregistered knob: %+v", c.Providers)
 	}
