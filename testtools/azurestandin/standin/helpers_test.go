@@ -61,12 +61,21 @@ func newHarness(t *testing.T) *harness {
 }
 
 // provider is another plugin process on the same state.
+// Its Service Connector goroutines still write the calls log after a test
+// returns, so the test's cleanup waits for them before TempDir removes the
+// directory (CI failed on "directory not empty").
 func (h *harness) provider() *Provider {
-	return &Provider{
+	p := &Provider{
 		Store: Store{Dir: filepath.Join(h.dir, "state")}, Version: "2.92.0",
 		Getenv:  func(k string) string { return h.env[k] },
 		NewKube: func() (Kube, error) { return h.kube, nil },
 	}
+	h.t.Cleanup(func() {
+		if !p.Wait(time.Minute) {
+			h.t.Error("Service Connector's cluster work still running a minute after the test")
+		}
+	})
+	return p
 }
 
 const project = "urn:pulumi:dev::proj::"
