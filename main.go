@@ -24,13 +24,15 @@ type options struct {
 	appDir string
 	// waitForObjects waits for Service Connector's objects in the cluster.
 	waitForObjects k8s.ObjectWait
+	// demoAnswers reads the demo pods' last words when its Job fails.
+	demoAnswers k8s.DemoAnswers
 	// armClient makes the preflight's ARM reads; nil is Go's default
 	// client (trust from the system, or SSL_CERT_FILE).
 	armClient *http.Client
 }
 
 func main() {
-	pulumi.Run(program(options{appDir: "demo", waitForObjects: k8s.WaitForServiceConnectorObjects}))
+	pulumi.Run(program(options{appDir: "demo", waitForObjects: k8s.WaitForServiceConnectorObjects, demoAnswers: k8s.ReadDemoAnswers}))
 }
 
 func program(opts options) pulumi.RunFunc {
@@ -177,6 +179,8 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		DeploymentName:     openai.DeploymentName,
 		DependsOn:          waitOn,
 		Deadline:           time.Duration(cfg.DemoDeadlineSeconds) * time.Second,
+		Kubeconfig:         cluster.Kubeconfig,
+		Answers:            opts.demoAnswers,
 	}, inCluster)
 	if err != nil {
 		return nil, err

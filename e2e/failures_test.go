@@ -215,7 +215,7 @@ func TestFailuresFailFastWithTheirCause(t *testing.T) {
 			if r.err == nil {
 				t.Fatalf("up succeeded despite %s", c.name)
 			}
-			all := r.err.Error() + "\n" + r.out + terminationMessages(c.config["namespace"])
+			all := r.err.Error() + "\n" + r.out
 			contains(t, "up's error", all, c.wants...)
 			if r.took > c.within {
 				t.Errorf("up took %s to fail, want under %s", r.took, c.within)

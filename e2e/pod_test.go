@@ -20,27 +20,6 @@ import (
 const demoSucceeded = "Connect to Azure OpenAI service succeeded."
 
 // demoPods are the pods of the current demo Job in ns, newest first.
-// terminationMessages are the app's own last words in the demo Job's pods,
-// if the Job exists. Pulumi's Job error carries them only when it read the
-// failed pod before the Job's failure ended its wait (with backoffLimit 0,
-// seen in one run of two), so a test of the app's answer reads them too.
-func terminationMessages(ns string) string {
-	ctx := context.Background()
-	pods, err := shared.kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "job-name=sc-demo-openai-identity"})
-	if err != nil {
-		return ""
-	}
-	var out strings.Builder
-	for _, pod := range pods.Items {
-		for _, cs := range pod.Status.ContainerStatuses {
-			if cs.State.Terminated != nil {
-				out.WriteString("\n" + cs.State.Terminated.Message)
-			}
-		}
-	}
-	return out.String()
-}
-
 func demoPods(t *testing.T, ns string) []corev1.Pod {
 	t.Helper()
 	ctx := context.Background()

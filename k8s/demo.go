@@ -1,6 +1,8 @@
 package k8s
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -40,6 +42,10 @@ type DemoArgs struct {
 	DependsOn []pulumi.Resource
 	// Deadline bounds the whole Job, auth retries included.
 	Deadline time.Duration
+	// Kubeconfig and Answers read the pods' last words when the Job
+	// fails (explainDemoFailure).
+	Kubeconfig pulumi.StringInput
+	Answers    DemoAnswers
 }
 
 // Demo is the Job that proves the connection: it runs once per image or
@@ -64,6 +70,26 @@ func NewDemo(ctx *pulumi.Context, name string, args DemoArgs, opts ...pulumi.Res
 	// a second pod would wait them out again, and double how long a real
 	// misconfiguration takes to be reported.
 	retry := deadline - 60
+	logCommand := fmt.Sprintf("kubectl logs --namespace %s job/%s", args.Namespace, DemoJobName)
+	kubeconfig := &latest{}
+	if args.Kubeconfig != nil {
+		args.Kubeconfig.ToStringOutput().ApplyT(kubeconfig.set)
+	}
+	// Reported on the component: the Job's URN resolves only when its
+	// create ends, which waits for this hook.
+	explain, err := ctx.RegisterErrorHook(name+"-answer", explainDemoFailure(func() ([]string, error) {
+		if args.Answers == nil {
+			return nil, errors.New("no reader of the pods was given")
+		}
+		readCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		return args.Answers(readCtx, kubeconfig.get(), args.Namespace)
+	}, logCommand, func(msg string) {
+		_ = ctx.Log.Error(msg, &pulumi.LogArgs{Resource: c})
+	}))
+	if err != nil {
+		return nil, err
+	}
 	job, err := batchv1.NewJob(ctx, name, &batchv1.JobArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String(DemoJobName),
@@ -90,6 +116,7 @@ func NewDemo(ctx *pulumi.Context, name string, args DemoArgs, opts ...pulumi.Res
 			},
 		},
 	}, pulumi.Parent(c), pulumi.DependsOn(args.DependsOn),
+		pulumi.ResourceHooks(&pulumi.ResourceHookBinding{OnError: []*pulumi.ErrorHook{explain}}),
 		// The Job fails by itself at its deadline; Pulumi's wait ends then.
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: fmt.Sprintf("%ds", deadline+60), Update: fmt.Sprintf("%ds", deadline+60)}))
 	if err != nil {
@@ -129,7 +156,7 @@ func podSpec(args DemoArgs, retrySeconds int) *corev1.PodSpecArgs {
 				Limits:   pulumi.StringMap{"cpu": pulumi.String("250m"), "memory": pulumi.String("256Mi")},
 			},
 			// The app's last line becomes the pod's termination message,
-			// which Pulumi prints when the Job fails.
+			// which `up` prints when the Job fails (explainDemoFailure).
 			TerminationMessagePolicy: pulumi.String("FallbackToLogsOnError"),
 			SecurityContext: &corev1.SecurityContextArgs{
 				AllowPrivilegeEscalation: pulumi.Bool(false),

@@ -128,17 +128,8 @@ func (r *recoverer) run() error {
 		if err != nil {
 			return err
 		}
-		file, err := os.CreateTemp("", "recover-"+r.stack+"-*.json")
-		if err != nil {
+		if err := r.importState(adopted); err != nil {
 			return err
-		}
-		defer os.Remove(file.Name())
-		if _, err := file.Write(adopted); err != nil {
-			return err
-		}
-		file.Close()
-		if out, err := r.unlocked("stack", "import", "--file", file.Name()); err != nil {
-			return failed("pulumi stack import", out, err)
 		}
 	}
 	if out, err := r.unlocked("refresh", "--yes", "--skip-preview"); err != nil {
@@ -148,6 +139,17 @@ func (r *recoverer) run() error {
 	after, err := r.export()
 	if err != nil {
 		return err
+	}
+	sent := map[string]map[string]any{}
+	for _, p := range before.Pending {
+		if got := after.IDs[p.URN]; p.Op == "creating" && p.Custom && got != "" {
+			sent[p.URN] = p.Inputs
+		}
+	}
+	if len(sent) > 0 {
+		if err := r.restoreSent(sent); err != nil {
+			return err
+		}
 	}
 	for _, p := range before.Pending {
 		switch got, in := after.IDs[p.URN]; {
@@ -169,6 +171,38 @@ func (r *recoverer) run() error {
 		return errors.New("operations still pending after the refresh:\n  " + strings.Join(left, "\n  "))
 	}
 	r.say("Stack %s is consistent with Azure. `pulumi preview --stack %s` shows what the next up does; `make deploy STACK=%s` runs it.", r.stack, r.stack, r.stack)
+	return nil
+}
+
+// restoreSent imports the state with each adopted resource's inputs set
+// back to what its create sent (sentInputs).
+func (r *recoverer) restoreSent(sent map[string]map[string]any) error {
+	raw, err := r.exportRaw()
+	if err != nil {
+		return err
+	}
+	restored, err := sentInputs(raw, sent)
+	if err != nil {
+		return err
+	}
+	return r.importState(restored)
+}
+
+// importState replaces the stack's state with doc, through a file only
+// this user reads, removed afterwards.
+func (r *recoverer) importState(doc []byte) error {
+	file, err := os.CreateTemp("", "recover-"+r.stack+"-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(file.Name())
+	if _, err := file.Write(doc); err != nil {
+		return err
+	}
+	file.Close()
+	if out, err := r.unlocked("stack", "import", "--file", file.Name()); err != nil {
+		return failed("pulumi stack import", out, err)
+	}
 	return nil
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -123,5 +125,51 @@ func TestAdoptingMakesAPendingCreateAResourceWithItsID(t *testing.T) {
 	}
 	if !strings.Contains(string(out), `"manifest"`) || !strings.Contains(string(out), `"resourceName": "aks"`) {
 		t.Errorf("adopting lost the rest of the state: %s", out)
+	}
+}
+
+// What a refresh left on the adopted cluster: every property Azure returns
+// copied into its inputs, the v2 checkpoint's `__inputs` encrypted.
+const refreshedExport = `{"version": 3, "deployment": {"resources": [
+  {"urn": "urn:pulumi:dev::p::azure-native:containerservice:ManagedCluster::aks", "custom": true, "id": "/x/aks",
+   "inputs": {"resourceName": "aks", "nodeResourceGroup": "MC_rg_aks_eastus2", "kubernetesVersion": "1.33.5"},
+   "outputs": {"name": "aks", "kubernetesVersion": "1.33.5",
+     "__inputs": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}}},
+  {"urn": "urn:pulumi:dev::p::azure-native:resources:ResourceGroup::rg", "custom": true, "id": "/x",
+   "inputs": {"resourceGroupName": "rg", "tags": {"a": "b"}}, "outputs": {"name": "rg"}}
+]}}`
+
+func TestAnAdoptedResourceGetsBackTheInputsItsCreateSent(t *testing.T) {
+	aks := "urn:pulumi:dev::p::azure-native:containerservice:ManagedCluster::aks"
+	sent := map[string]any{"resourceName": "aks", "dnsPrefix": "aks"}
+	out, err := sentInputs([]byte(refreshedExport), map[string]map[string]any{aks: sent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Deployment struct {
+			Resources []struct {
+				URN     string         `json:"urn"`
+				Inputs  map[string]any `json:"inputs"`
+				Outputs map[string]any `json:"outputs"`
+			} `json:"resources"`
+		} `json:"deployment"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	cluster, rg := doc.Deployment.Resources[0], doc.Deployment.Resources[1]
+	if !reflect.DeepEqual(cluster.Inputs, sent) {
+		t.Errorf("the adopted cluster's inputs %v, want what its create sent %v", cluster.Inputs, sent)
+	}
+	checkpoint, _ := cluster.Outputs["__inputs"].(map[string]any)
+	if got, _ := checkpoint["plaintext"].(string); got != `{"dnsPrefix":"aks","resourceName":"aks"}` {
+		t.Errorf("the checkpoint's __inputs %v, want the sent inputs as a plaintext secret", checkpoint)
+	}
+	if cluster.Outputs["kubernetesVersion"] != "1.33.5" {
+		t.Errorf("the outputs Azure returned were changed: %v", cluster.Outputs)
+	}
+	if rg.Inputs["tags"] == nil || len(rg.Inputs) != 2 {
+		t.Errorf("a resource that was not adopted lost its inputs: %v", rg.Inputs)
 	}
 }
