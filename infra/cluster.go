@@ -93,10 +93,17 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	c.OIDCIssuerURL = mc.OidcIssuerProfile.IssuerURL().Elem()
 	c.KubeletObjectID = mc.IdentityProfile.MapIndex(pulumi.String("kubeletidentity")).ObjectId().Elem()
 
+	// The name as the credentials' list asks for it, once the cluster
+	// exists: a preview that replaces the cluster (a new nodeVmSize)
+	// already knows the new cluster's name but not its id, and the engine
+	// still runs an invoke whose only dependency is being replaced, which
+	// ARM answers 404 and which failed the whole preview (e2e, a year in
+	// the life). An unknown argument skips the invoke instead.
+	existing := pulumi.All(mc.ID(), mc.Name).ApplyT(func(v []any) string { return v[1].(string) }).(pulumi.StringOutput)
 	creds := containerservice.ListManagedClusterUserCredentialsOutput(ctx,
 		containerservice.ListManagedClusterUserCredentialsOutputArgs{
 			ResourceGroupName: rg.Name,
-			ResourceName:      mc.Name,
+			ResourceName:      existing,
 		}, pulumi.Parent(c))
 	c.Kubeconfig = pulumi.ToSecret(creds.Kubeconfigs().ApplyT(decodeKubeconfig)).(pulumi.StringOutput)
 

@@ -385,7 +385,6 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (resp *pu
 		DetailedDiff: map[string]*pulumirpc.PropertyDiff{}, HasDetailedDiff: true,
 	}
 	for _, c := range changed {
-		pk := resource.PropertyKey(c)
 		replace := slices.Contains(k.replace, c)
 		path := c
 		for _, r := range k.replace {
@@ -394,18 +393,12 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (resp *pu
 				replace, path = true, r
 			}
 		}
-		kind := pulumirpc.PropertyDiff_UPDATE
-		switch {
-		case unwrap(olds[pk]).IsNull():
-			kind = pulumirpc.PropertyDiff_ADD
-		case unwrap(news[pk]).IsNull():
-			kind = pulumirpc.PropertyDiff_DELETE
-		}
 		if replace {
-			kind += 1 // the _REPLACE variant follows each kind
 			resp.Replaces = append(resp.Replaces, c)
 		}
-		resp.DetailedDiff[path] = &pulumirpc.PropertyDiff{Kind: kind, InputDiff: true}
+		for p, d := range detailFor(olds, news, c, replace, path) {
+			resp.DetailedDiff[p] = d
+		}
 	}
 	if len(resp.Replaces) > 0 {
 		resp.DeleteBeforeReplace = p.deleteBeforeReplace(req.GetUrn(), gets(olds, k.nameKey))

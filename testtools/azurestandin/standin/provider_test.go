@@ -206,7 +206,7 @@ func TestLifecycleCreateReadDiffUpdateDelete(t *testing.T) {
 	}
 	retag := map[string]any{"resourceGroupName": rg, "location": "eastus2", "tags": map[string]any{"stack": "prod"}}
 	d := diff(retag)
-	if d.GetChanges() != pulumirpc.DiffResponse_DIFF_SOME || len(d.GetReplaces()) != 0 || d.GetDetailedDiff()["tags"].GetKind() != pulumirpc.PropertyDiff_UPDATE {
+	if d.GetChanges() != pulumirpc.DiffResponse_DIFF_SOME || len(d.GetReplaces()) != 0 || d.GetDetailedDiff()["tags.stack"].GetKind() != pulumirpc.PropertyDiff_UPDATE {
 		t.Errorf("tag change: %v", d)
 	}
 	moved := diff(map[string]any{"resourceGroupName": rg, "location": "westus3", "tags": map[string]any{"stack": "dev"}})
@@ -611,5 +611,23 @@ func TestPreviewAndLogAndPluginInfo(t *testing.T) {
 	log := readLog(t, h.env[EnvLog])
 	if !regexp.MustCompile(`(?m)^\S+ version=2\.92\.0 pid=\d+ method=Create\(preview\) type=azure-native:cognitiveservices:Account name=acct dur=\S+ result=ok$`).MatchString(log) {
 		t.Errorf("log:\n%s", log)
+	}
+}
+
+// The detailed diff names the changed leaf, as azure-native's does, so a
+// program's ReplaceOnChanges on a nested path can match it.
+func TestDetailedDiffNamesNestedLeaves(t *testing.T) {
+	pool := func(size string, count int) map[string]any {
+		return map[string]any{"name": "agentpool", "vmSize": size, "count": count}
+	}
+	olds := resource.NewPropertyMapFromMap(map[string]any{"agentPoolProfiles": []any{pool("Standard_D2s_v5", 1)}, "dnsPrefix": "a"})
+	news := resource.NewPropertyMapFromMap(map[string]any{"agentPoolProfiles": []any{pool("Standard_D4s_v5", 1), pool("Standard_D2s_v5", 2)}, "dnsPrefix": "b"})
+	got := detailFor(olds, news, "agentPoolProfiles", false, "agentPoolProfiles")
+	if len(got) != 2 || got["agentPoolProfiles[0].vmSize"].GetKind() != pulumirpc.PropertyDiff_UPDATE ||
+		got["agentPoolProfiles[1]"].GetKind() != pulumirpc.PropertyDiff_ADD {
+		t.Errorf("pool diff %v, want agentPoolProfiles[0].vmSize updated and agentPoolProfiles[1] added", got)
+	}
+	if d := detailFor(olds, news, "dnsPrefix", true, "dnsPrefix"); d["dnsPrefix"].GetKind() != pulumirpc.PropertyDiff_UPDATE_REPLACE {
+		t.Errorf("a replacing key's diff %v, want UPDATE_REPLACE", d)
 	}
 }
