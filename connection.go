@@ -12,6 +12,7 @@ import (
 	"aks-openai-workload-identity/config"
 	"aks-openai-workload-identity/infra"
 	"aks-openai-workload-identity/k8s"
+	"aks-openai-workload-identity/kubeclient"
 )
 
 // connectArgs is what step 6 builds on.
@@ -24,7 +25,7 @@ type connectArgs struct {
 	namespace          *corev1.Namespace // nil for "default"
 	inAzure, inCluster pulumi.ResourceOption
 	// waitForObjects waits for Service Connector's objects in the cluster.
-	waitForObjects k8s.ObjectWait
+	waitForObjects kubeclient.ObjectWait
 }
 
 // workloadAccess is what the workload needs from step 6, made either way:
@@ -77,7 +78,7 @@ func connectWorkload(ctx *pulumi.Context, cfg *config.Config, a connectArgs) (*w
 // which takes minutes on the first link while its cluster extension
 // installs.
 func awaitServiceConnectorObjects(ctx *pulumi.Context, cfg *config.Config, link *infra.ServiceConnectorLink,
-	kubeconfig, clientID pulumi.StringOutput, waitFor k8s.ObjectWait) pulumi.StringOutput {
+	kubeconfig, clientID pulumi.StringOutput, waitFor kubeclient.ObjectWait) pulumi.StringOutput {
 	timeout := time.Duration(cfg.ConnectorWaitSeconds) * time.Second
 	name := pulumi.All(link.Linker.ID(), kubeconfig, clientID).ApplyTWithContext(ctx.Context(),
 		func(goctx context.Context, v []any) (string, error) {
@@ -85,7 +86,7 @@ func awaitServiceConnectorObjects(ctx *pulumi.Context, cfg *config.Config, link 
 			if ctx.DryRun() {
 				return sa, nil
 			}
-			err := waitFor(goctx, k8s.ServiceConnectorObjects{
+			err := waitFor(goctx, kubeclient.ServiceConnectorObjects{
 				Kubeconfig: v[1].(string), Namespace: cfg.Namespace,
 				ServiceAccount: sa, Secret: cfg.ExpectedSecretName(), Timeout: timeout,
 			})
@@ -97,12 +98,12 @@ func awaitServiceConnectorObjects(ctx *pulumi.Context, cfg *config.Config, link 
 
 // withOverrideAdvice tells the user which setting fixes a missing object.
 func withOverrideAdvice(err error, project string) error {
-	var missing *k8s.MissingObjectError
+	var missing *kubeclient.MissingObjectError
 	if !errors.As(err, &missing) {
 		return err
 	}
 	key := "serviceAccountName"
-	if missing.Kind == k8s.KindSecret {
+	if missing.Kind == kubeclient.KindSecret {
 		key = "secretName"
 	}
 	err = fmt.Errorf("%w. The name is Service Connector's observed convention, not a contract: "+

@@ -1,17 +1,16 @@
 package main
 
 import (
+	"aks-openai-workload-identity/kubeclient"
 	"errors"
 	"strings"
 	"testing"
 	"time"
-
-	"aks-openai-workload-identity/k8s"
 )
 
 func TestAMissingObjectNamesTheSettingThatOverridesIt(t *testing.T) {
-	for kind, key := range map[string]string{k8s.KindServiceAccount: "serviceAccountName", k8s.KindSecret: "secretName"} {
-		missing := &k8s.MissingObjectError{Kind: kind, Name: "sc-x", Namespace: "demo", Waited: time.Minute}
+	for kind, key := range map[string]string{kubeclient.KindServiceAccount: "serviceAccountName", kubeclient.KindSecret: "secretName"} {
+		missing := &kubeclient.MissingObjectError{Kind: kind, Name: "sc-x", Namespace: "demo", Waited: time.Minute}
 		err := withOverrideAdvice(missing, "proj")
 		for _, want := range []string{
 			missing.Error(),
@@ -32,13 +31,13 @@ func TestAMissingObjectNamesTheSettingThatOverridesIt(t *testing.T) {
 // extension, not a name: the advice says where to look.
 func TestNothingOfServiceConnectorsPointsAtItsClusterExtension(t *testing.T) {
 	wants := []string{"Service Connector created nothing in this namespace", "sc-extension", "kubectl logs job/sc-job -n sc-system"}
-	none := withOverrideAdvice(&k8s.MissingObjectError{Kind: k8s.KindSecret, Name: "sc-x", Namespace: "demo", Waited: time.Minute}, "proj")
+	none := withOverrideAdvice(&kubeclient.MissingObjectError{Kind: kubeclient.KindSecret, Name: "sc-x", Namespace: "demo", Waited: time.Minute}, "proj")
 	for _, want := range append(wants, "raise proj:connectorWaitSeconds", "proj:secretName") {
 		if !strings.Contains(none.Error(), want) {
 			t.Errorf("advice %q lacks %q", none, want)
 		}
 	}
-	other := withOverrideAdvice(&k8s.MissingObjectError{Kind: k8s.KindSecret, Name: "sc-x", Namespace: "demo", Waited: time.Minute, Found: []string{"sc-y"}}, "proj")
+	other := withOverrideAdvice(&kubeclient.MissingObjectError{Kind: kubeclient.KindSecret, Name: "sc-x", Namespace: "demo", Waited: time.Minute, Found: []string{"sc-y"}}, "proj")
 	if strings.Contains(other.Error(), wants[0]) {
 		t.Errorf("an object under another name blamed the extension: %q", other)
 	}

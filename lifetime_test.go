@@ -9,8 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"aks-openai-workload-identity/k8s"
-
+	"aks-openai-workload-identity/kubeclient"
 	"aks-openai-workload-identity/testtools/mocks"
 )
 
@@ -113,7 +112,7 @@ func TestAFailedReadOfWhatAzureRunsFails(t *testing.T) {
 	// preflight may send it the token.
 	cfg["azure-native:metadataHost"] = strings.TrimPrefix(fakeARM().URL, "https://")
 	opts := options{appDir: "demo", armClient: fakeARM().Client(),
-		waitForObjects: func(context.Context, k8s.ServiceConnectorObjects) error { return nil }}
+		waitForObjects: func(context.Context, kubeclient.ServiceConnectorObjects) error { return nil }}
 	// The outputs are not awaited: the run itself must fail.
 	err := mocks.Run(m, cfg, func(ctx *pulumi.Context) error { _, err := deploy(ctx, opts); return err })
 	if err == nil || !strings.Contains(err.Error(), "reading the OpenAI account") || !strings.Contains(err.Error(), "TooManyRequests") {

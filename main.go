@@ -12,6 +12,7 @@ import (
 	"aks-openai-workload-identity/config"
 	"aks-openai-workload-identity/infra"
 	"aks-openai-workload-identity/k8s"
+	"aks-openai-workload-identity/kubeclient"
 )
 
 // azureNativeVersion is the one azure-native plugin every Azure resource
@@ -23,7 +24,7 @@ type options struct {
 	// appDir is the demo app's source, built into the image.
 	appDir string
 	// waitForObjects waits for Service Connector's objects in the cluster.
-	waitForObjects k8s.ObjectWait
+	waitForObjects kubeclient.ObjectWait
 	// demoAnswers reads the demo pods' last words when its Job fails.
 	demoAnswers k8s.DemoAnswers
 	// armClient makes the preflight's ARM reads; nil is Go's default
@@ -32,7 +33,7 @@ type options struct {
 }
 
 func main() {
-	pulumi.Run(program(options{appDir: "demo", waitForObjects: k8s.WaitForServiceConnectorObjects, demoAnswers: k8s.ReadDemoAnswers}))
+	pulumi.Run(program(options{appDir: "demo", waitForObjects: kubeclient.WaitForServiceConnectorObjects, demoAnswers: kubeclient.ReadDemoAnswers}))
 }
 
 func program(opts options) pulumi.RunFunc {

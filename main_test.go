@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
-	"aks-openai-workload-identity/k8s"
+	"aks-openai-workload-identity/kubeclient"
 	"aks-openai-workload-identity/testtools/azurestandin/arm"
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 	"aks-openai-workload-identity/testtools/mocks"
@@ -92,13 +92,13 @@ type run struct {
 	resolved map[string]any
 	secret   map[string]bool
 	mu       sync.Mutex
-	waits    []k8s.ServiceConnectorObjects
+	waits    []kubeclient.ServiceConnectorObjects
 }
 
-func (r *run) waitCalls() []k8s.ServiceConnectorObjects {
+func (r *run) waitCalls() []kubeclient.ServiceConnectorObjects {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]k8s.ServiceConnectorObjects(nil), r.waits...)
+	return append([]kubeclient.ServiceConnectorObjects(nil), r.waits...)
 }
 
 func runProgram(t *testing.T, m *mocks.Mocks, cfg map[string]string) (*run, error) {
@@ -111,7 +111,7 @@ func runProgram(t *testing.T, m *mocks.Mocks, cfg map[string]string) (*run, erro
 func (r *run) program(t *testing.T, m *mocks.Mocks, cfg map[string]string) error {
 	t.Helper()
 	r.resolved, r.secret = map[string]any{}, map[string]bool{}
-	opts := options{appDir: "demo", waitForObjects: func(_ context.Context, w k8s.ServiceConnectorObjects) error {
+	opts := options{appDir: "demo", waitForObjects: func(_ context.Context, w kubeclient.ServiceConnectorObjects) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.waits = append(r.waits, w)

@@ -1,4 +1,4 @@
-package k8s
+package kubeclient
 
 import (
 	"context"
@@ -70,8 +70,9 @@ var pollInterval = 3 * time.Second
 
 // WaitForServiceConnectorObjects polls the API server until the service
 // account and the secret exist. Service Connector creates them after the
-// link itself reports success, so a workload started earlier would sit in
-// Pending until Pulumi's 10-minute timeout with no reason given. A refusal
+// link itself reports success, so a workload started earlier would get no
+// pod (no service account) or a pod that cannot start (no secret) until the
+// demo Job's deadline, and the `up` would not say why. A refusal
 // of the credentials fails at once; other failed reads are retried and the
 // last one is reported with the timeout.
 func WaitForServiceConnectorObjects(ctx context.Context, want ServiceConnectorObjects) error {
