@@ -9,6 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"aks-openai-workload-identity/buildcontext"
 	"aks-openai-workload-identity/config"
 	"aks-openai-workload-identity/infra"
 	"aks-openai-workload-identity/k8s"
@@ -58,7 +59,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 	if err := announceProtection(ctx, cfg); err != nil {
 		return nil, err
 	}
-	app, err := infra.PackBuildContext(opts.appDir)
+	app, err := buildcontext.Pack(opts.appDir, infra.CheckInlineSize)
 	if err != nil {
 		return nil, err
 	}

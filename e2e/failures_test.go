@@ -19,6 +19,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"aks-openai-workload-identity/buildcontext"
 	"aks-openai-workload-identity/infra"
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 	"aks-openai-workload-identity/testtools/demoimage"
@@ -291,7 +292,7 @@ func padApp(t *testing.T, project string, lo, hi int) int {
 		}
 		// Over the limit, packing refuses the app and says its size.
 		n := 0
-		if bc, err := infra.PackBuildContext(dir); err == nil {
+		if bc, err := buildcontext.Pack(dir, infra.CheckInlineSize); err == nil {
 			n = base64.StdEncoding.EncodedLen(len(bc.Tarball))
 		} else if _, after, ok := strings.Cut(err.Error(), "packed source is "); !ok {
 			t.Fatal(err)

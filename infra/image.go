@@ -1,6 +1,7 @@
 package infra
 
 import (
+	"aks-openai-workload-identity/buildcontext"
 	"bufio"
 	"encoding/base64"
 	"fmt"
@@ -14,8 +15,8 @@ import (
 type ImageArgs struct {
 	ResourceGroup *ResourceGroup
 	Registry      *Registry
-	// Context is the packed source; see PackBuildContext.
-	Context *BuildContext
+	// Context is the packed source, packed with CheckInlineSize.
+	Context *buildcontext.Packed
 	// Repository is the image's repository in the registry.
 	Repository string
 }
@@ -36,8 +37,9 @@ const MaxTaskLine = bufio.MaxScanTokenSize - 1
 // well under MaxTaskLine with its indentation and name.
 const sourceChunk = 48 << 10
 
-// checkInlineSize refuses a source too large to travel in the run request.
-func checkInlineSize(tarball []byte) error {
+// CheckInlineSize refuses a source too large to travel in the run request:
+// buildcontext.Pack's limit for an image built by NewImage.
+func CheckInlineSize(tarball []byte) error {
 	if n := base64.StdEncoding.EncodedLen(len(tarball)); n > MaxInlineSource {
 		return fmt.Errorf("the demo app's packed source is %d bytes (%d KiB) in base64; an inline ACR build carries at most %d bytes (%d KiB), because ACR passes it to one shell command: keep large files out of the app's folder (list them in its .dockerignore) or shrink them", n, n>>10, MaxInlineSource, MaxInlineSource>>10)
 	}
@@ -61,7 +63,7 @@ type Image struct {
 // rebuilt only then.
 func NewImage(ctx *pulumi.Context, name string, args ImageArgs, opts ...pulumi.ResourceOption) (*Image, error) {
 	tag := args.Context.Hash[:16]
-	if err := checkInlineSize(args.Context.Tarball); err != nil {
+	if err := CheckInlineSize(args.Context.Tarball); err != nil {
 		return nil, err
 	}
 	builder, err := args.Context.BaseImage()

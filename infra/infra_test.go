@@ -15,6 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
+	"aks-openai-workload-identity/buildcontext"
 	"aks-openai-workload-identity/config"
 	"aks-openai-workload-identity/testtools/mocks"
 )
@@ -235,9 +236,9 @@ var app = map[string]string{
 
 // buildImage packs the test app and builds it in a registry under m; it
 // returns the packed context and the image reference or its error.
-func buildImage(t *testing.T, m *mocks.Mocks) (*BuildContext, string, error) {
+func buildImage(t *testing.T, m *mocks.Mocks) (*buildcontext.Packed, string, error) {
 	t.Helper()
-	bc, err := PackBuildContext(writeApp(t, app))
+	bc, err := buildcontext.Pack(writeApp(t, app), CheckInlineSize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +319,7 @@ func TestTheNextUpAfterAFailedRunBuildsAgain(t *testing.T) {
 			m := &mocks.Mocks{}
 			hash := ""
 			if c.lastStatus != "" {
-				bc, err := PackBuildContext(writeApp(t, app))
+				bc, err := buildcontext.Pack(writeApp(t, app), CheckInlineSize)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -390,99 +391,13 @@ func TestFailedACRRunFailsWithRunIDAndLogCommand(t *testing.T) {
 	}
 }
 
-func TestBuildContextChangesOnlyWithTheImagesSource(t *testing.T) {
-	pack := func(files map[string]string) *BuildContext {
-		t.Helper()
-		bc, err := PackBuildContext(writeApp(t, files))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return bc
-	}
-	with := func(k, v string) map[string]string {
-		c := map[string]string{}
-		for a, b := range app {
-			c[a] = b
-		}
-		c[k] = v
-		return c
-	}
-	base := pack(app)
-	if strings.Join(base.Files, ",") != "Dockerfile,go.mod,main.go" {
-		t.Errorf("packed %v", base.Files)
-	}
-	if pack(app).Hash != base.Hash {
-		t.Error("same source, different hash")
-	}
-	if pack(with("run_test.go", "package main // changed\n")).Hash != base.Hash {
-		t.Error("a test edit changed the image hash")
-	}
-	if pack(with("main.go", "package main\nfunc main() { println() }\n")).Hash == base.Hash {
-		t.Error("a source edit kept the hash")
-	}
-	if img, err := base.BaseImage(); err != nil || img != "mcr.microsoft.com/oss/go/microsoft/golang:1.26" {
-		t.Errorf("base image %q %v", img, err)
-	}
-	if _, err := PackBuildContext(writeApp(t, map[string]string{"main.go": "package main\n"})); err == nil || !strings.Contains(err.Error(), "no Dockerfile") {
-		t.Errorf("no Dockerfile: %v", err)
-	}
-}
-
-func TestBuildContextHonoursDockerignore(t *testing.T) {
-	files := map[string]string{
-		"Dockerfile":    "FROM scratch\n",
-		".dockerignore": "# allow-list\n*\n!go.mod\n!*.go\n*_test.go\n",
-		"main.go":       "package main\n",
-		"go.mod":        "module x\n",
-		"demo":          "a built binary",
-		"README.md":     "docs",
-		"sub/x.go":      "package sub\n",
-	}
-	bc, err := PackBuildContext(writeApp(t, files))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(bc.Files, ","); got != "Dockerfile,go.mod,main.go" {
-		t.Errorf("packed %s", got)
-	}
-}
-
-// Docker's `**` crosses folders, and a later '!' line takes a file back.
-func TestBuildContextMatchesDockersDoubleStar(t *testing.T) {
-	files := map[string]string{
-		"Dockerfile":          "FROM scratch\n",
-		".dockerignore":       "**/*.md\n!keep/**/KEEP.md\nbuild/**\n",
-		"main.go":             "package main\n",
-		"README.md":           "docs",
-		"docs/a/b/guide.md":   "docs",
-		"keep/x/KEEP.md":      "kept",
-		"build/out/demo":      "binary",
-		"internal/x/x.go":     "package x\n",
-		"internal/x/notes.md": "notes",
-	}
-	bc, err := PackBuildContext(writeApp(t, files))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Join(bc.Files, ","); got != "Dockerfile,internal/x/x.go,keep/x/KEEP.md,main.go" {
-		t.Errorf("packed %s", got)
-	}
-}
-
-func TestBuildContextRefusesABadDockerignorePattern(t *testing.T) {
-	files := map[string]string{"Dockerfile": "FROM scratch\n", ".dockerignore": "[\n", "main.go": "package main\n"}
-	if _, err := PackBuildContext(writeApp(t, files)); err == nil || !strings.Contains(err.Error(), ".dockerignore") {
-		t.Errorf("bad pattern: %v", err)
-	}
-}
-
 func TestOversizedSourceIsRefusedBeforeAnythingIsCreated(t *testing.T) {
 	big := make([]byte, 200<<10)
 	for i := range big {
 		big[i] = byte(i*7919%251) ^ byte(i>>8)
 	}
 	files := map[string]string{"Dockerfile": "FROM scratch\n", "blob.bin": string(big)}
-	_, err := PackBuildContext(writeApp(t, files))
+	_, err := buildcontext.Pack(writeApp(t, files), CheckInlineSize)
 	for _, want := range []string{"packed source is 171964 bytes (167 KiB) in base64; an inline ACR build carries at most 98304 bytes (96 KiB)", ".dockerignore"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("got %v, want %q", err, want)

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 
+	"aks-openai-workload-identity/buildcontext"
 	"aks-openai-workload-identity/infra"
 	"aks-openai-workload-identity/k8s"
 )
@@ -44,7 +45,7 @@ const runsKnown = 20
 // their content: one per run id the stand-in's ACR can give it. main.go
 // names the repository after the demo Job.
 func Expected(root, binary string) ([]Image, error) {
-	bc, err := infra.PackBuildContext(filepath.Join(root, "demo"))
+	bc, err := buildcontext.Pack(filepath.Join(root, "demo"), infra.CheckInlineSize)
 	if err != nil {
 		return nil, err
 	}

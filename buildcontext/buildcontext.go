@@ -1,4 +1,8 @@
-package infra
+// Package buildcontext packs the demo app's folder for an image build, as
+// `docker build` would send it: .dockerignore read with Docker's own
+// matcher, tests and dotfiles left out, the same bytes every time. It knows
+// nothing of Azure: the caller says how large a context its build accepts.
+package buildcontext
 
 import (
 	"archive/tar"
@@ -18,9 +22,9 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 )
 
-// BuildContext is a directory packed as a tar.gz the same way every time,
-// so its hash changes only when a file that goes into the image changes.
-type BuildContext struct {
+// Packed is a directory packed as a tar.gz the same way every time, so its
+// hash changes only when a file that goes into the image changes.
+type Packed struct {
 	Tarball []byte
 	// Hash is the sha256 of Tarball in hex; its head tags the image.
 	Hash string
@@ -31,7 +35,7 @@ type BuildContext struct {
 }
 
 // BaseImage is the image of the Dockerfile's first FROM line.
-func (b *BuildContext) BaseImage() (string, error) {
+func (b *Packed) BaseImage() (string, error) {
 	for _, line := range strings.Split(b.Dockerfile, "\n") {
 		f := strings.Fields(line)
 		if len(f) >= 2 && strings.EqualFold(f[0], "FROM") {
@@ -45,10 +49,11 @@ func (b *BuildContext) BaseImage() (string, error) {
 	return "", fmt.Errorf("the demo app's Dockerfile has no FROM line")
 }
 
-// PackBuildContext packs dir for an image build. Tests, dotfiles and what
-// .dockerignore names stay out, so editing a test does not rebuild the image.
-// A result too large for an inline ACR build is refused.
-func PackBuildContext(dir string) (*BuildContext, error) {
+// Pack packs dir for an image build. Tests, dotfiles and what .dockerignore
+// names stay out, so editing a test does not rebuild the image. fits is the
+// builder's size limit: what it refuses fails here, before anything is
+// declared.
+func Pack(dir string, fits func(tarball []byte) error) (*Packed, error) {
 	ignore, err := readDockerignore(dir)
 	if err != nil {
 		return nil, err
@@ -96,7 +101,7 @@ func PackBuildContext(dir string) (*BuildContext, error) {
 	}
 	slices.Sort(files)
 
-	ctx := &BuildContext{Files: files}
+	ctx := &Packed{Files: files}
 	var buf bytes.Buffer
 	gz, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	tw := tar.NewWriter(gz)
@@ -127,7 +132,7 @@ func PackBuildContext(dir string) (*BuildContext, error) {
 	ctx.Tarball, ctx.Hash = buf.Bytes(), hex.EncodeToString(sum[:])
 	// Checked here, before anything is declared, so an oversized app fails
 	// preview rather than the build.
-	if err := checkInlineSize(ctx.Tarball); err != nil {
+	if err := fits(ctx.Tarball); err != nil {
 		return nil, fmt.Errorf("packing %s: %w", dir, err)
 	}
 	return ctx, nil
