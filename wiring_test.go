@@ -35,10 +35,23 @@ type check struct {
 	got, want any
 }
 
-func expect(t *testing.T, checks []check) {
+// errorf is what expect needs of a *testing.T.
+type errorf interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
+// expect wants each check's got to equal its want. A want that is nil or
+// "" is itself a failure: a field the test reads from a missing output
+// would equal a missing input, and the check would pass whatever the
+// wiring.
+func expect(t errorf, checks []check) {
 	t.Helper()
 	for _, c := range checks {
-		if c.got != c.want {
+		switch {
+		case c.want == nil || c.want == "":
+			t.Errorf("%s: want is %#v, which a missing value also is; read the want from where it is set", c.what, c.want)
+		case c.got != c.want:
 			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
 		}
 	}

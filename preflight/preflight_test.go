@@ -258,12 +258,26 @@ func TestForbiddenAndUnreachableReadsWarnAndGoOn(t *testing.T) {
 	}
 }
 
+// The suggestions for a misspelt name: nearest first (edit distance, case
+// ignored), ties by name, at most n.
 func TestClosest(t *testing.T) {
-	if got := closest("nowhere", []string{"eastus", "northeurope", "westus", "norwayeast"}, 2); strings.Join(got, ",") != "norwayeast,westus" && strings.Join(got, ",") != "westus,norwayeast" {
-		t.Logf("closest(nowhere) = %v", got)
+	cases := []struct {
+		s     string
+		names []string
+		n     int
+		want  string
+	}{
+		// Distances 7, 5, 7, 6.
+		{"nowhere", []string{"eastus", "northeurope", "westus", "norwayeast"}, 2, "northeurope,norwayeast"},
+		{"SwedenCentrl", []string{"eastus", "swedencentral", "swedensouth"}, 1, "swedencentral"},
+		// eastus2 and eastus3 both at 1: by name.
+		{"eastus", []string{"eastus3", "westus", "eastus2"}, 2, "eastus2,eastus3"},
+		{"x", []string{"a"}, 3, "a"},
 	}
-	if got := closest("swedencentrl", []string{"eastus", "swedencentral", "swedensouth"}, 1); got[0] != "swedencentral" {
-		t.Errorf("closest = %v", got)
+	for _, c := range cases {
+		if got := strings.Join(closest(c.s, c.names, c.n), ","); got != c.want {
+			t.Errorf("closest(%q, %v, %d) = %s, want %s", c.s, c.names, c.n, got, c.want)
+		}
 	}
 }
 
