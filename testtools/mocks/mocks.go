@@ -14,6 +14,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
@@ -47,6 +48,9 @@ type Registration struct {
 	ErrorHooks []string
 	// Protect is the protect option.
 	Protect bool
+	// Aliases are the resource's aliases as the SDK sends them; the engine
+	// resolves them against the previous deployment.
+	Aliases []*pulumirpc.Alias
 }
 
 // DependsOn tells whether r waits on the resource of type typ named name.
@@ -216,6 +220,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			reg.CreateTimeout = t.GetCreate()
 		}
 		reg.ErrorHooks = rpc.GetHooks().GetOnError()
+		reg.Aliases = rpc.GetAliases()
 	}
 	m.mu.Lock()
 	m.regs = append(m.regs, reg)
