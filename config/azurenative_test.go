@@ -36,7 +36,7 @@ func TestARMEndpointMustBeTheProvidersCloud(t *testing.T) {
 	for _, tc := range cases {
 		c := valid()
 		c.ARMEndpoint, c.Azure = tc.endpoint, tc.azure
-		err := c.Validate("proj")
+		err := validated(c, "proj")
 		if tc.ok != (err == nil) {
 			t.Errorf("armEndpoint %s with %v: %v", tc.endpoint, tc.azure.Strings, err)
 			continue
@@ -48,7 +48,7 @@ func TestARMEndpointMustBeTheProvidersCloud(t *testing.T) {
 	// Without preflight no token is sent, so the endpoint is not checked.
 	c := valid()
 	c.Preflight, c.ARMEndpoint = false, "https://evil.example.com"
-	if err := c.Validate("proj"); err != nil {
+	if err := validated(c, "proj"); err != nil {
 		t.Errorf("preflight off: %v", err)
 	}
 }
@@ -59,21 +59,21 @@ func TestTheCloudFollowsAzureNativesEnvironmentVariables(t *testing.T) {
 	env := map[string]string{"ARM_ENVIRONMENT": "usgovernment"}
 	noEnv(t, env)
 	c := valid()
-	if err := c.Validate("proj"); err == nil {
+	if err := validated(c, "proj"); err == nil {
 		t.Error("public endpoint accepted with ARM_ENVIRONMENT=usgovernment")
 	}
 	c.ARMEndpoint = "https://management.usgovcloudapi.net"
-	if err := c.Validate("proj"); err != nil {
+	if err := validated(c, "proj"); err != nil {
 		t.Error(err)
 	}
 	env["ARM_METADATA_HOSTNAME"] = "127.0.0.1:8443"
 	c.ARMEndpoint = "https://127.0.0.1:8443"
-	if err := c.Validate("proj"); err != nil {
+	if err := validated(c, "proj"); err != nil {
 		t.Error(err)
 	}
 	// The stack's own setting wins over the variable, as in azure-native.
 	c.Azure = azure("metadataHost", "127.0.0.1:9443")
-	if err := c.Validate("proj"); err == nil {
+	if err := validated(c, "proj"); err == nil {
 		t.Error("the stack's metadataHost did not win over ARM_METADATA_HOSTNAME")
 	}
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -27,23 +28,23 @@ func valid() Config {
 
 func TestValidConfigPasses(t *testing.T) {
 	c := valid()
-	if err := c.Validate("p"); err != nil {
+	if err := validated(c, "p"); err != nil {
 		t.Fatalf("valid config rejected: %v", err)
 	}
 	c.KubernetesVersion, c.ServiceAccountName, c.SecretName = "1.33", "my-sa", "my.secret"
 	c.ConnectionName = "openai.conn2"
-	if err := c.Validate("p"); err != nil {
+	if err := validated(c, "p"); err != nil {
 		t.Fatalf("valid overrides rejected: %v", err)
 	}
 	// Without an upgrade channel a full version stays true.
 	c.KubernetesVersion, c.AKSUpgradeChannel = "1.33.2", "none"
-	if err := c.Validate("p"); err != nil {
+	if err := validated(c, "p"); err != nil {
 		t.Fatalf("1.33.2 without a channel rejected: %v", err)
 	}
 	c.KubernetesVersion, c.AKSUpgradeChannel = "1.33", "patch"
 	// The tutorial's portal example, with the secret's name given.
 	c.ConnectionName, c.SecretName = "openai_conn", "sc-openaiconn-secret"
-	if err := c.Validate("p"); err != nil {
+	if err := validated(c, "p"); err != nil {
 		t.Fatalf("openai_conn with secretName rejected: %v", err)
 	}
 	if got := c.ExpectedSecretName(); got != "sc-openaiconn-secret" {
@@ -51,7 +52,7 @@ func TestValidConfigPasses(t *testing.T) {
 	}
 	// Direct mode makes its own secret: no name needed.
 	c.SecretName, c.ConnectionMode = "", ModeDirect
-	if err := c.Validate("p"); err != nil {
+	if err := validated(c, "p"); err != nil {
 		t.Fatalf("openai_conn in direct mode rejected: %v", err)
 	}
 }
@@ -110,7 +111,7 @@ func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {
 			c := valid()
 			tc.mutate(&c)
-			err := c.Validate("proj")
+			err := validated(c, "proj")
 			if err == nil {
 				t.Fatalf("%s=%q accepted", tc.key, tc.value)
 			}
@@ -131,12 +132,12 @@ func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
 func TestProductionAcceptsTheSecureVariants(t *testing.T) {
 	c := valid()
 	c.Production, c.RegistryPull, c.NodeCount, c.ConnectionMode = true, PullAcrPull, 3, ModeDirect
-	if err := c.Validate("p"); err != nil {
+	if err := validated(c, "p"); err != nil {
 		t.Fatalf("secure production config rejected: %v", err)
 	}
 	// The same values without the flag are a dev stack: fine.
 	c = valid()
-	if err := c.Validate("p"); err != nil {
+	if err := validated(c, "p"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -144,7 +145,7 @@ func TestProductionAcceptsTheSecureVariants(t *testing.T) {
 func TestSeveralBadValuesAreAllReported(t *testing.T) {
 	c := valid()
 	c.Location, c.NodeCount, c.ClientType = "East US", -1, "x"
-	err := c.Validate("p")
+	err := validated(c, "p")
 	if err == nil || len(strings.Split(err.Error(), "\n")) != 3 {
 		t.Fatalf("want three errors, got %v", err)
 	}
@@ -274,4 +275,12 @@ func TestLoadValidates(t *testing.T) {
 	if _, err := load(t, values); err == nil || !strings.Contains(err.Error(), "config proj:clientType") {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// validated is c's validation alone, as Load runs it: every bad value
+// reported as "config <project>:<key>: <value> ... <what is allowed>".
+func validated(c Config, project string) error {
+	v := validator{project: project}
+	c.validate(&v)
+	return errors.Join(v.errs...)
 }

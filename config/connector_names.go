@@ -12,14 +12,14 @@ const (
 	DirectSecretName         = "sc-demo-openai-identity-connection"
 )
 
-// ServiceAccountNameFor is the service account Service Connector creates
+// serviceAccountNameFor is the service account Service Connector creates
 // for a workload identity connection with the given identity client id.
-func ServiceAccountNameFor(identityClientID string) string {
+func serviceAccountNameFor(identityClientID string) string {
 	return "sc-account-" + identityClientID
 }
 
-// SecretNameFor is the secret Service Connector creates for a connection.
-func SecretNameFor(connectionName string) string {
+// secretNameFor is the secret Service Connector creates for a connection.
+func secretNameFor(connectionName string) string {
 	return "sc-" + connectionName + "-secret"
 }
 
@@ -31,7 +31,7 @@ func (c *Config) ExpectedSecretName() string {
 	case c.ConnectionMode == ModeDirect:
 		return DirectSecretName
 	}
-	return SecretNameFor(c.ConnectionName)
+	return secretNameFor(c.ConnectionName)
 }
 
 // ExpectedServiceAccountName is the service account the workload runs as:
@@ -43,5 +43,5 @@ func (c *Config) ExpectedServiceAccountName(identityClientID string) string {
 	case c.ConnectionMode == ModeDirect:
 		return DirectServiceAccountName
 	}
-	return ServiceAccountNameFor(identityClientID)
+	return serviceAccountNameFor(identityClientID)
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -59,14 +58,6 @@ var intRanges = map[string][2]int{
 // armEndpointPattern: an https base URL without a path.
 var armEndpointPattern = regexp.MustCompile(`^https://[A-Za-z0-9.-]+(:[0-9]+)?/?$`)
 
-// Validate checks every value and reports each bad one as
-// "config <project>:<key>: <value> ... <what is allowed>".
-func (c *Config) Validate(project string) error {
-	v := validator{project: project}
-	c.validate(&v)
-	return errors.Join(v.errs...)
-}
-
 func (c *Config) validate(v *validator) {
 
 	v.match("location", c.Location, locationPattern, "an Azure region's programmatic name in lowercase, such as eastus2 or swedencentral (`az account list-locations -o table`)")
@@ -97,16 +88,16 @@ func (c *Config) validate(v *validator) {
 	// how Service Connector names the secret is not documented anywhere we
 	// could find, so the program does not guess: it asks for the name.
 	if c.ConnectionMode == ModeServiceConnector && c.SecretName == "" && connectionNamePattern.MatchString(c.ConnectionName) &&
-		!dnsSubdomainPattern.MatchString(SecretNameFor(c.ConnectionName)) {
+		!dnsSubdomainPattern.MatchString(secretNameFor(c.ConnectionName)) {
 		v.fail("secretName", c.SecretName, fmt.Sprintf("the name of the secret Service Connector creates for connection %q (`kubectl get secrets -n %s`, the one starting sc-): for a connection name with '_' or capitals its naming is not documented, so the program does not derive it", c.ConnectionName, c.Namespace))
 	}
 	v.oneOf("clientType", c.ClientType, clientTypes)
 	if c.ServiceAccountName != "" {
-		v.match("serviceAccountName", c.ServiceAccountName, dnsSubdomainPattern, "empty (Service Connector's convention "+ServiceAccountNameFor("<identity client id>")+") or a Kubernetes name: lowercase letters, digits, '-' and '.'")
+		v.match("serviceAccountName", c.ServiceAccountName, dnsSubdomainPattern, "empty (Service Connector's convention "+serviceAccountNameFor("<identity client id>")+") or a Kubernetes name: lowercase letters, digits, '-' and '.'")
 		v.maxLen("serviceAccountName", c.ServiceAccountName, 253)
 	}
 	if c.SecretName != "" {
-		v.match("secretName", c.SecretName, dnsSubdomainPattern, "empty (Service Connector's convention "+SecretNameFor("<connectionName>")+") or a Kubernetes name: lowercase letters, digits, '-' and '.'")
+		v.match("secretName", c.SecretName, dnsSubdomainPattern, "empty (Service Connector's convention "+secretNameFor("<connectionName>")+") or a Kubernetes name: lowercase letters, digits, '-' and '.'")
 		v.maxLen("secretName", c.SecretName, 253)
 	}
 	v.between("connectorWaitSeconds", c.ConnectorWaitSeconds)

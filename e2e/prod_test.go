@@ -35,7 +35,13 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	st := w.stack("prod", nil)
 	cleanupStack(t, st)
 
+	// Deployed first by the program as it was before its components were
+	// renamed: today's program must find every resource under the alias
+	// of its renamed parent, so the preview below changes nothing.
+	before, today := w.programBeforeRename(), w.env[EnvProgramBin]
+	w.useProgram(st, before)
 	first := mustUp(t, st)
+	w.useProgram(st, today)
 	azure := w.azureObjects()
 	if azure["Linker"] != 0 || azure["FederatedIdentityCredential"] != 1 || azure["RoleAssignment"] != 2 {
 		t.Errorf("direct mode in the stand-in: %v", azure)
@@ -85,7 +91,7 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	// drift.yml's refresh --preview-only --expect-no-changes.
 	pv := w.stackAs("prod", previewRoles)
 	if p := preview(t, pv); p.err != nil || !onlySame(p.changes) {
-		t.Errorf("the preview identity's preview after up: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
+		t.Errorf("the preview identity's preview after up (by the program before the renames): %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
 	}
 	start := time.Now()
 	var drift bytes.Buffer
@@ -112,7 +118,14 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		// Service Connector assigns its role on the caller's behalf; the
 		// link asks for OpenAI User (authInfo.roles), which prod's
 		// condition allows, so the prod deploy identity makes the switch.
+		// Switched by the program before the renames too, for the link's
+		// component: today's program must change nothing.
+		w.useProgram(st, before)
 		sc := mustUp(t, st)
+		w.useProgram(st, today)
+		if p := preview(t, st); p.err != nil || !onlySame(p.changes) {
+			t.Errorf("preview of the link deployed before the renames: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
+		}
 		azure := w.azureObjects()
 		if azure["Linker"] != 1 {
 			t.Errorf("after switching to serviceConnector: %v\n%s", azure, tail(sc.out, 2000))

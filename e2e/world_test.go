@@ -43,7 +43,7 @@ func newWorld(t *testing.T, faults string) *world {
 }
 
 // newWorldRBAC is a world whose role assignments take rbacDelay to reach
-// its data plane (AZURE_STANDIN_RBAC_DELAY).
+// its data plane (dataplane.Config.RBACDelay).
 func newWorldRBAC(t *testing.T, faults string, rbacDelay time.Duration) *world {
 	t.Helper()
 	return newWorldPropagating(t, faults, 0, rbacDelay)
@@ -51,7 +51,7 @@ func newWorldRBAC(t *testing.T, faults string, rbacDelay time.Duration) *world {
 
 // newWorldPropagating is a world whose federated credentials and role
 // assignments take effect on its data plane only this long after their
-// creation (AZURE_STANDIN_FIC_DELAY, AZURE_STANDIN_RBAC_DELAY).
+// creation (dataplane.Config.FICDelay, RBACDelay).
 func newWorldPropagating(t *testing.T, faults string, ficDelay, rbacDelay time.Duration) *world {
 	t.Helper()
 	base := t.TempDir()

@@ -67,7 +67,7 @@ func TestGlobalNamesDeriveFromTheGroupsGeneratedName(t *testing.T) {
 		t.Fatal(err)
 	}
 	rgName := propStr(m.One(t.Fatalf, "azure-native:resources:ResourceGroup").Outputs, "name")
-	suffix := UniqueSuffix(rgName)
+	suffix := uniqueSuffix(rgName)
 	if !regexp.MustCompile(`^[0-9a-f]{8}$`).MatchString(suffix) {
 		t.Fatalf("suffix %q", suffix)
 	}
@@ -80,7 +80,7 @@ func TestGlobalNamesDeriveFromTheGroupsGeneratedName(t *testing.T) {
 		t.Errorf("subdomain %q, account %q", got, propStr(acct.Inputs, "accountName"))
 	}
 	// A new group (after destroy, or another stack) gets new names.
-	if UniqueSuffix(rgName+"x") == suffix || UniqueSuffix(rgName) != suffix {
+	if uniqueSuffix(rgName+"x") == suffix || uniqueSuffix(rgName) != suffix {
 		t.Error("suffix is not a stable function of the group's name")
 	}
 }

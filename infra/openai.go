@@ -43,7 +43,7 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 	// The subdomain is global and stays reserved while a deleted account is
 	// soft-deleted (48 h), so it comes from the group's fresh suffix.
 	subdomain := rg.UniqueSuffix.ApplyT(func(s string) string {
-		return OpenAISubdomain(args.NamePrefix, s)
+		return openAISubdomain(args.NamePrefix, s)
 	}).(pulumi.StringOutput)
 	account, err := nativetypes.NewAccount(ctx, name, nativetypes.AccountArgs{
 		ResourceGroupName: rg.Name,
@@ -102,7 +102,7 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 	})
 }
 
-// OpenAISubdomain is the account's name and custom subdomain.
-func OpenAISubdomain(prefix, suffix string) string {
+// openAISubdomain is the account's name and custom subdomain.
+func openAISubdomain(prefix, suffix string) string {
 	return prefix + "-oai-" + suffix
 }

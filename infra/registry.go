@@ -43,7 +43,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args RegistryArgs, opts ...pu
 	}
 	rg := args.ResourceGroup
 	regName := rg.UniqueSuffix.ApplyT(func(s string) string {
-		return RegistryName(args.NamePrefix, s)
+		return registryName(args.NamePrefix, s)
 	}).(pulumi.StringOutput)
 	reg, err := registry.NewRegistry(ctx, name, &registry.RegistryArgs{
 		RegistryName:         regName,
@@ -68,7 +68,7 @@ func NewRegistry(ctx *pulumi.Context, name string, args RegistryArgs, opts ...pu
 	})
 }
 
-// RegistryName is the registry's global name: alphanumeric, 5 to 50.
-func RegistryName(prefix, suffix string) string {
+// registryName is the registry's global name: alphanumeric, 5 to 50.
+func registryName(prefix, suffix string) string {
 	return prefix + "acr" + suffix
 }

@@ -44,15 +44,15 @@ func NewResourceGroup(ctx *pulumi.Context, name string, args ResourceGroupArgs, 
 	}
 	c.Name = rg.Name
 	c.ID = rg.ID()
-	c.UniqueSuffix = rg.Name.ApplyT(UniqueSuffix).(pulumi.StringOutput)
+	c.UniqueSuffix = rg.Name.ApplyT(uniqueSuffix).(pulumi.StringOutput)
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"name": c.Name, "uniqueSuffix": c.UniqueSuffix,
 	})
 }
 
-// UniqueSuffix is 8 lowercase hex characters derived from seed: short
+// uniqueSuffix is 8 lowercase hex characters derived from seed: short
 // enough for every Azure name rule, valid in alphanumeric-only names.
-func UniqueSuffix(seed string) string {
+func uniqueSuffix(seed string) string {
 	sum := sha256.Sum256([]byte(seed))
 	return hex.EncodeToString(sum[:])[:8]
 }

@@ -66,10 +66,10 @@ func retirement(e modelEntry, sku *modelSku) time.Time {
 	return first
 }
 
-// retiring tells when the model (or its SKU) retires, if within RetiringSoon.
+// retiring tells when the model (or its SKU) retires, if within retiringSoon.
 func retiring(e modelEntry, sku *modelSku, now time.Time) (time.Time, bool) {
 	first := retirement(e, sku)
-	return first, !first.IsZero() && first.Sub(now) <= RetiringSoon
+	return first, !first.IsZero() && first.Sub(now) <= retiringSoon
 }
 
 // openVersions lists the versions of the model, else of any model, open to

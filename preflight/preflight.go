@@ -38,10 +38,10 @@ const (
 	apiComputeSkus = "2021-07-01" // compute: ResourceSkus_List
 )
 
-// RetiringSoon is how close a retirement date must be to warn: Azure gives
+// retiringSoon is how close a retirement date must be to warn: Azure gives
 // at least 60 days' notice before it retires a GA model (Learn, "Azure
 // OpenAI model deprecations and retirements", Notifications).
-const RetiringSoon = 60 * 24 * time.Hour
+const retiringSoon = 60 * 24 * time.Hour
 
 // Input is what the checks need.
 type Input struct {

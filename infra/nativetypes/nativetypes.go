@@ -1,6 +1,8 @@
-// Package nativetypes holds small typed resources for the azure-native types whose
-// SDK modules are not available here: servicelinker Linker and
-// cognitiveservices Account and Deployment. They register by the same type
+// Package nativetypes holds small typed resources for azure-native types
+// whose Go SDK modules (pulumi-azure-native-sdk/servicelinker/v2 and
+// cognitiveservices/v2) the Go module proxy this project is built against
+// does not serve: servicelinker Linker and cognitiveservices Account and
+// Deployment. They register by the same type
 // tokens, with property names exactly as the azure-native v2.92.0 schema has
 // them, so the real azure-native provider serves them like any other.
 //
@@ -71,11 +73,6 @@ type UserAssignedIdentityAuthInfo struct {
 // Linker is a Service Connector link.
 type Linker struct {
 	pulumi.CustomResourceState
-
-	Name              pulumi.StringOutput `pulumi:"name"`
-	ProvisioningState pulumi.StringOutput `pulumi:"provisioningState"`
-	Scope             pulumi.StringOutput `pulumi:"scope"`
-	ClientType        pulumi.StringOutput `pulumi:"clientType"`
 }
 
 // NewLinker registers a Linker.
@@ -121,17 +118,13 @@ type Account struct {
 	pulumi.CustomResourceState
 
 	Name       pulumi.StringOutput             `pulumi:"name"`
-	Kind       pulumi.StringOutput             `pulumi:"kind"`
 	Properties AccountPropertiesResponseOutput `pulumi:"properties"`
 }
 
 // AccountPropertiesResponse is the subset of the account's output
 // properties this program reads.
 type AccountPropertiesResponse struct {
-	Endpoint            string `pulumi:"endpoint"`
-	CustomSubDomainName string `pulumi:"customSubDomainName"`
-	DisableLocalAuth    bool   `pulumi:"disableLocalAuth"`
-	ProvisioningState   string `pulumi:"provisioningState"`
+	Endpoint string `pulumi:"endpoint"`
 }
 
 // AccountPropertiesResponseOutput is the account's properties as an output.

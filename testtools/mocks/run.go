@@ -1,7 +1,6 @@
 package mocks
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -41,10 +40,4 @@ func Await(t testing.TB, ctx *pulumi.Context, o pulumi.Output) internals.UnsafeA
 		t.Errorf("awaiting output: %v", err)
 	}
 	return r
-}
-
-// AwaitErr resolves an output and returns its error.
-func AwaitErr(ctx context.Context, o pulumi.Output) error {
-	_, err := internals.UnsafeAwaitOutput(ctx, o)
-	return err
 }

@@ -38,14 +38,6 @@ import (
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
-// EnvRBACDelay delays when a new role assignment takes effect on the data
-// plane, as Azure's RBAC propagation does.
-const EnvRBACDelay = "AZURE_STANDIN_RBAC_DELAY"
-
-// EnvFICDelay delays when a new federated identity credential matches a
-// token request, as Entra's propagation does.
-const EnvFICDelay = "AZURE_STANDIN_FIC_DELAY"
-
 // Scope resources the emulated Azure OpenAI accepts tokens for.
 const cognitiveServices = "https://cognitiveservices.azure.com"
 
@@ -97,9 +89,7 @@ type Server struct {
 
 	mu     sync.Mutex
 	tokens map[string]accessToken
-	// since, when set, counts every credential and role assignment made
-	// before it as made then (Repropagate); fic and rbac are the delays.
-	since                 time.Time
+	// fic, rbac and deployment are the propagation delays.
 	fic, rbac, deployment time.Duration
 	ficCode               string
 	jwks                  map[string]any // kid -> public key
@@ -108,30 +98,6 @@ type Server struct {
 type accessToken struct {
 	clientID, principalID, resource string
 	expires                         time.Time
-}
-
-// Start starts a data plane with the environment's knobs: credentials from
-// AZURE_STANDIN_KUBECONFIG, AZURE_STANDIN_RBAC_DELAY, AZURE_STANDIN_FIC_DELAY,
-// AZURE_STANDIN_LOG.
-func Start(stateDir, kubeAPIServerURL, kubeCAFile string) (*Server, error) {
-	cfg := Config{
-		StateDir: stateDir, KubeAPIServerURL: kubeAPIServerURL, KubeCAFile: kubeCAFile,
-		Kubeconfig: os.Getenv(standin.EnvKubeconfig), Log: os.Getenv(standin.EnvLog),
-		Getenv: os.Getenv,
-	}
-	for name, dst := range map[string]*time.Duration{EnvRBACDelay: &cfg.RBACDelay, EnvFICDelay: &cfg.FICDelay} {
-		if v := os.Getenv(name); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return nil, fmt.Errorf("%s=%q: %w", name, v, err)
-			}
-			*dst = d
-		}
-	}
-	if err := propagationKnobs(&cfg, os.Getenv); err != nil {
-		return nil, err
-	}
-	return StartConfig(cfg)
 }
 
 // StartConfig starts a data plane.
@@ -187,28 +153,16 @@ func StartConfig(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Repropagate treats every federated credential and role assignment as
-// created now, with these propagation delays from now on: a test's way to
-// put a deployed stack back into the minutes after its first `up`.
-func (s *Server) Repropagate(fic, rbac time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.since, s.fic, s.rbac = s.cfg.Now(), fic, rbac
-}
-
 // propagating tells whether an object created at created is still
 // propagating: not yet seen by Entra (a credential) or by Azure OpenAI's
 // authorization (a role assignment, rbac).
 func (s *Server) propagating(created time.Time, rbac bool) bool {
 	s.mu.Lock()
-	since, delay := s.since, s.fic
+	delay := s.fic
 	if rbac {
 		delay = s.rbac
 	}
 	s.mu.Unlock()
-	if created.Before(since) {
-		created = since
-	}
 	return s.cfg.Now().Before(created.Add(delay))
 }
 

@@ -6,45 +6,20 @@ import (
 	"time"
 )
 
-// EnvFICCode picks Entra's answer to a token request that a federated
-// credential still propagating would match: 70021 (the default, Entra's
-// "Time for federated credential changes to propagate") or 700213, the
-// answer for a subject no credential has, which users meet on freshly made
-// credentials (Azure/azure-workload-identity#1200) and intermittently on
-// settled ones (kedacore/keda#8152).
-const EnvFICCode = "AZURE_STANDIN_FIC_CODE"
-
-// EnvDeploymentDelay delays when a new model deployment answers chat
-// completions; before, Azure OpenAI's 404 DeploymentNotFound.
-const EnvDeploymentDelay = "AZURE_STANDIN_DEPLOYMENT_DELAY"
-
-// Entra's answers for a credential that does not match yet.
+// Entra's answers for a credential that does not match yet (Config.FICCode,
+// SetPropagation): 70021 (the default, Entra's "Time for federated
+// credential changes to propagate") or 700213, the answer for a subject no
+// credential has, which users meet on freshly made credentials
+// (Azure/azure-workload-identity#1200) and intermittently on settled ones
+// (kedacore/keda#8152).
 const (
 	FICCodePropagating = "70021"
 	FICCodeSubject     = "700213"
 )
 
-// propagationKnobs reads EnvFICCode and EnvDeploymentDelay into cfg.
-func propagationKnobs(cfg *Config, getenv func(string) string) error {
-	if v := getenv(EnvFICCode); v != "" {
-		if err := checkFICCode(v); err != nil {
-			return err
-		}
-		cfg.FICCode = v
-	}
-	if v := getenv(EnvDeploymentDelay); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("%s=%q: %w", EnvDeploymentDelay, v, err)
-		}
-		cfg.DeploymentDelay = d
-	}
-	return nil
-}
-
 func checkFICCode(code string) error {
 	if code != FICCodePropagating && code != FICCodeSubject {
-		return fmt.Errorf("%s=%q: want %s or %s", EnvFICCode, code, FICCodePropagating, FICCodeSubject)
+		return fmt.Errorf("dataplane: FIC code %q: want %s or %s", code, FICCodePropagating, FICCodeSubject)
 	}
 	return nil
 }

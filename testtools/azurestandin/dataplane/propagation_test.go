@@ -9,7 +9,7 @@ import (
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
-// With AZURE_STANDIN_FIC_CODE=700213, a credential still propagating gets
+// With FICCode 700213, a credential still propagating gets
 // exactly what a wrong subject gets, as users meet it
 // (Azure/azure-workload-identity#1200), until it has propagated.
 func TestPropagatingCredentialCanAnswer700213(t *testing.T) {
@@ -32,7 +32,7 @@ func TestPropagatingCredentialCanAnswer700213(t *testing.T) {
 	}
 }
 
-// AZURE_STANDIN_DEPLOYMENT_DELAY: a new deployment answers Azure OpenAI's
+// DeploymentDelay: a new deployment answers Azure OpenAI's
 // 404 DeploymentNotFound, with its own advice to wait, until it is out.
 func TestNewDeploymentIsNotFoundAtFirst(t *testing.T) {
 	f := newFixture(t, 0)
@@ -52,19 +52,8 @@ func TestNewDeploymentIsNotFoundAtFirst(t *testing.T) {
 	}
 }
 
-func TestPropagationKnobs(t *testing.T) {
-	env := map[string]string{EnvFICCode: "700213", EnvDeploymentDelay: "45s"}
-	var cfg Config
-	if err := propagationKnobs(&cfg, func(k string) string { return env[k] }); err != nil || cfg.FICCode != "700213" || cfg.DeploymentDelay != 45*time.Second {
-		t.Errorf("knobs read as %q %s (%v)", cfg.FICCode, cfg.DeploymentDelay, err)
-	}
-	for k, v := range map[string]string{EnvFICCode: "700212", EnvDeploymentDelay: "5"} {
-		err := propagationKnobs(&Config{}, func(name string) string { return map[string]string{k: v}[name] })
-		if err == nil || !strings.Contains(err.Error(), k) {
-			t.Errorf("%s=%s accepted: %v", k, v, err)
-		}
-	}
-	if _, err := StartConfig(Config{StateDir: t.TempDir(), FICCode: "50000"}); err == nil {
-		t.Error("StartConfig took an answer Entra does not give for a propagating credential")
+func TestAnUnknownFICCodeIsRefused(t *testing.T) {
+	if _, err := StartConfig(Config{StateDir: t.TempDir(), FICCode: "50000"}); err == nil || !strings.Contains(err.Error(), "50000") {
+		t.Errorf("StartConfig took an answer Entra does not give for a propagating credential: %v", err)
 	}
 }

@@ -43,16 +43,6 @@ var BuiltInRoles = func() map[string]*RoleDefinition {
 	return out
 }()
 
-// RoleByID finds a built-in role by its definition GUID.
-func RoleByID(guid string) *RoleDefinition {
-	for _, r := range BuiltInRoles {
-		if strings.EqualFold(r.ID, guid) {
-			return r
-		}
-	}
-	return nil
-}
-
 // Grant is one role assignment of the caller: a role at a scope, and for
 // role-assignment writes and deletes, optionally the roles it may assign
 // (the "constrain roles" condition of delegated role assignment).
