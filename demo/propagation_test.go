@@ -1,7 +1,8 @@
 package main
 
 // What Azure answers while a new federated credential or model deployment
-// propagates, against the same TLS fakes and fake clock as run_test.go.
+// propagates, against the same TLS fakes and fake clock as run_test.go
+// (fakes_test.go, fixture_test.go).
 
 import (
 	"encoding/base64"

@@ -3,7 +3,7 @@
 // under the repository and digests the program can run. The program names
 // the image repository@digest from its ACR run's result; the stand-in's ACR
 // reports, for an encoded task, the sha256 of the task's base64 text and
-// the run's id (standin/kinds.go), and the program's task carries the
+// the run's id (standin/kind_registry.go), and the program's task carries the
 // packed demo/ source (infra.BuildTask). So the same source gives the same
 // digests here, and a change to demo/ that the binary lacks cannot pass
 // unnoticed: the node would not find the image (ErrImagePull).
@@ -56,7 +56,7 @@ func Expected(root, binary string) ([]Image, error) {
 	task := base64.StdEncoding.EncodeToString([]byte(infra.BuildTask(k8s.DemoJobName, bc.Hash[:16], builder, bc.Tarball)))
 	var images []Image
 	for run := 1; run <= runsKnown; run++ {
-		// The stand-in's digest of a run's push (standin/kinds.go).
+		// The stand-in's digest of a run's push (standin/kind_registry.go).
 		sum := sha256.Sum256([]byte(fmt.Sprintf("%s\nca%d", task, run)))
 		images = append(images, Image{
 			Repository: k8s.DemoJobName, Digest: "sha256:" + hex.EncodeToString(sum[:]), Binary: binary,
