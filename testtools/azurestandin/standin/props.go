@@ -45,12 +45,6 @@ func getb(pm resource.PropertyMap, path string) (value, ok bool) {
 	return false, false
 }
 
-// unknown tells whether the value at path is not yet known (preview).
-func unknown(pm resource.PropertyMap, path string) bool {
-	v := getv(pm, path)
-	return v.IsComputed() || v.IsOutput()
-}
-
 // setv writes a value by dotted path, creating (copies of) the objects on
 // the way so shared input maps are never modified.
 func setv(pm resource.PropertyMap, path string, v resource.PropertyValue) {
