@@ -15,7 +15,7 @@ import (
 )
 
 // What each stack lets Azure change by itself, and what the program keeps
-// of Azure's changes (README, "A stack that lives for years").
+// of Azure's changes (docs/long-lived-stacks.md).
 func TestEachStackSetsItsUpgradePolicies(t *testing.T) {
 	for stack, want := range map[string][2]string{
 		"dev":  {"OnceNewDefaultVersionAvailable", "patch"},

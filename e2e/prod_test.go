@@ -30,7 +30,7 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	// go through only because they name the principal's type.
 	w.env[standin.EnvPrincipalDelay] = "1h"
 	// Deployed as deploy.yml's prod job is: with the prod deploy identity's
-	// roles only (README, "Stacks and promotion").
+	// roles only (docs/promotion-and-roles.md).
 	w.env[standin.EnvCallerRoles] = prodDeployRoles
 	st := w.stack("prod", nil)
 	cleanupStack(t, st)
@@ -151,7 +151,7 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		checkProtected(t, w, st)
 	})
 
-	// The deliberate way, as the README says.
+	// The deliberate way, as docs/long-lived-stacks.md says.
 	if err := unprotect(t, st); err != nil {
 		t.Fatal(err)
 	}

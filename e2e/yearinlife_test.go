@@ -28,7 +28,10 @@ func TestAYearInTheLifeOfTheDevStack(t *testing.T) {
 	w := newWorld(t, "")
 	quota := func(c *standin.Catalog) { c.Region("eastus2").Usage("OpenAI.GlobalStandard.gpt-5.4-mini").Limit = 10 }
 	w.catalog(quota)
-	st := w.stack("dev", map[string]string{"connectorWaitSeconds": "10"})
+	// A namespace of its own: the lifecycle scenario runs the same Job in
+	// default on the shared cluster.
+	const ns = "e2e-year"
+	st := w.stack("dev", map[string]string{"connectorWaitSeconds": "10", "namespace": ns})
 	cleanupStack(t, st)
 	out := mustUp(t, st).outputs
 	clientID := out["identityClientId"].Value.(string)
@@ -56,7 +59,7 @@ func TestAYearInTheLifeOfTheDevStack(t *testing.T) {
 	if k := w.output("Account", "kind"); k != "AIServices" {
 		t.Errorf("the account's kind after up: %q, want AIServices kept", k)
 	}
-	checkDemoJob(t, "default", "sc-account-"+clientID, "sc-openaiconn-secret", out["image"].Value.(string))
+	checkDemoJob(t, ns, "sc-account-"+clientID, "sc-openaiconn-secret", out["image"].Value.(string))
 
 	// 2. Azure closes the model to new deployments: a warning, and a
 	// node-count up passes (defect 2's scenario, on the upgraded account).
@@ -97,7 +100,7 @@ func TestAYearInTheLifeOfTheDevStack(t *testing.T) {
 	if r.changes[apitype.OpReplace] != 1 || r.changes[apitype.OpUpdate] != 1 {
 		t.Errorf("the bump: want the deployment updated and the demo Job replaced: %v", r.changes)
 	}
-	checkDemoRan(t, w, "default", clientID)
+	checkDemoRan(t, w, ns, clientID)
 	converge(t, w, st, "the bump", 0)
 
 	// 5. AKS moves the cluster to its minor's newest patch (channel patch):
