@@ -50,6 +50,10 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		if regs[0].Inputs["anonymousPullEnabled"] != false {
 			t.Errorf("registry anonymousPullEnabled = %v", regs[0].Inputs["anonymousPullEnabled"])
 		}
+		// Prod's node OS channel reached AKS, in the API version that has it.
+		if c := clusters[0]; c.Input("autoUpgradeProfile.nodeOSUpgradeChannel") != "SecurityPatch" || c.Type != "azure-native:containerservice/v20240901:ManagedCluster" {
+			t.Errorf("prod's cluster: nodeOSUpgradeChannel %q, type %s", c.Input("autoUpgradeProfile.nodeOSUpgradeChannel"), c.Type)
+		}
 		kubelet := clusters[0].Output("identityProfile.kubeletidentity.objectId")
 		grants := map[string]bool{}
 		for _, ra := range st.Find("RoleAssignment", nil) {
