@@ -14,7 +14,7 @@ destroy:
 
 # After an interrupted `up` (a cancelled CI job, a timeout, a closed
 # laptop): removes the dead run's lock, adopts what Azure finished for the
-# creates that were in flight, refreshes. README, "An interrupted up".
+# creates that were in flight, refreshes. docs/failures.md, "An interrupted up".
 # FORCE=1 also removes a lock taken on another machine.
 recover:
 	go run ./recovery -stack $(STACK) $(if $(FORCE),-force)
@@ -52,7 +52,7 @@ bench:
 	bash testtools/bench.sh
 
 # A local playground: the dev stack's real `pulumi up` against a local model
-# of Azure and AKS (the e2e tools), left running; see README.
+# of Azure and AKS (the e2e tools), left running; see docs/playground.md.
 local-up:
 	bash testtools/local-up.sh
 

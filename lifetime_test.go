@@ -14,11 +14,11 @@ import (
 )
 
 // What each stack lets Azure change by itself, and what the program keeps
-// of Azure's changes (README, "A stack that lives for years").
+// of Azure's changes (docs/long-lived-stacks.md).
 func TestEachStackSetsItsUpgradePolicies(t *testing.T) {
-	for stack, want := range map[string][2]string{
-		"dev":  {"OnceNewDefaultVersionAvailable", "patch"},
-		"prod": {"OnceCurrentVersionExpired", "patch"},
+	for stack, want := range map[string][3]string{
+		"dev":  {"OnceNewDefaultVersionAvailable", "patch", "NodeImage"},
+		"prod": {"OnceCurrentVersionExpired", "patch", "SecurityPatch"},
 	} {
 		m := &mocks.Mocks{}
 		if _, err := runProgram(t, m, stackConfig(t, stack)); err != nil {
@@ -28,9 +28,12 @@ func TestEachStackSetsItsUpgradePolicies(t *testing.T) {
 		if got := dep["properties"].ObjectValue()["versionUpgradeOption"].StringValue(); got != want[0] {
 			t.Errorf("%s: versionUpgradeOption %q, want %q", stack, got, want[0])
 		}
-		cluster := m.One(t.Fatalf, "azure-native:containerservice:ManagedCluster").Inputs
+		cluster := m.One(t.Fatalf, "azure-native:containerservice/v20240901:ManagedCluster").Inputs
 		if got := cluster["autoUpgradeProfile"].ObjectValue()["upgradeChannel"].StringValue(); got != want[1] {
 			t.Errorf("%s: upgradeChannel %q, want %q", stack, got, want[1])
+		}
+		if got := cluster["autoUpgradeProfile"].ObjectValue()["nodeOSUpgradeChannel"].StringValue(); got != want[2] {
+			t.Errorf("%s: nodeOSUpgradeChannel %q, want %q", stack, got, want[2])
 		}
 	}
 }

@@ -89,12 +89,13 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 	// 2. AKS cluster with OIDC issuer and workload identity: the issuer is
 	// what Entra ID trusts for the workload's service account tokens.
 	cluster, err := infra.NewCluster(ctx, prefix+"-aks", infra.ClusterArgs{
-		ResourceGroup:     rg,
-		NodeCount:         cfg.NodeCount,
-		NodeVMSize:        cfg.NodeVMSize,
-		KubernetesVersion: cfg.KubernetesVersion,
-		UpgradeChannel:    cfg.AKSUpgradeChannel,
-		Protect:           cfg.Production,
+		ResourceGroup:        rg,
+		NodeCount:            cfg.NodeCount,
+		NodeVMSize:           cfg.NodeVMSize,
+		KubernetesVersion:    cfg.KubernetesVersion,
+		UpgradeChannel:       cfg.AKSUpgradeChannel,
+		NodeOSUpgradeChannel: cfg.AKSNodeOSUpgradeChannel,
+		Protect:              cfg.Production,
 	}, inAzure)
 	if err != nil {
 		return nil, err

@@ -22,7 +22,7 @@ func TestDevStackDeploysTheWholeTutorial(t *testing.T) {
 	// Every tutorial step is there, once.
 	for _, typ := range []string{
 		"azure-native:resources:ResourceGroup",
-		"azure-native:containerservice:ManagedCluster",
+		"azure-native:containerservice/v20240901:ManagedCluster",
 		"azure-native:cognitiveservices:Account",
 		"azure-native:cognitiveservices:Deployment",
 		"azure-native:containerregistry/v20230101preview:Registry",
@@ -168,7 +168,7 @@ func TestProdStackIsDirectWithAcrPull(t *testing.T) {
 	if len(r.waitCalls()) != 0 {
 		t.Errorf("waited for Service Connector in direct mode")
 	}
-	clusterOut := m.One(t.Fatalf, "azure-native:containerservice:ManagedCluster").Outputs
+	clusterOut := m.One(t.Fatalf, "azure-native:containerservice/v20240901:ManagedCluster").Outputs
 	issuer := clusterOut["oidcIssuerProfile"].ObjectValue()["issuerURL"].StringValue()
 	kubelet := clusterOut["identityProfile"].ObjectValue()["kubeletidentity"].ObjectValue()["objectId"].StringValue()
 	identity := m.One(t.Fatalf, "azure-native:managedidentity:UserAssignedIdentity").Outputs

@@ -15,7 +15,7 @@ import (
 func TestProductionProtectsTheAccountClusterAndRegistry(t *testing.T) {
 	protected := map[string]bool{
 		"azure-native:cognitiveservices:Account":                   true,
-		"azure-native:containerservice:ManagedCluster":             true,
+		"azure-native:containerservice/v20240901:ManagedCluster":   true,
 		"azure-native:containerregistry/v20230101preview:Registry": true,
 	}
 	for _, stack := range []string{"dev", "prod"} {

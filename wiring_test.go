@@ -63,7 +63,7 @@ func TestServiceConnectorModeWiring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cluster := m.One(t.Fatalf, "azure-native:containerservice:ManagedCluster")
+	cluster := m.One(t.Fatalf, "azure-native:containerservice/v20240901:ManagedCluster")
 	account := m.One(t.Fatalf, "azure-native:cognitiveservices:Account")
 	deployment := m.One(t.Fatalf, "azure-native:cognitiveservices:Deployment")
 	identity := m.One(t.Fatalf, "azure-native:managedidentity:UserAssignedIdentity")

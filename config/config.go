@@ -28,6 +28,9 @@ type Config struct {
 	// AKSUpgradeChannel is the cluster's auto-upgrade channel: how AKS
 	// moves its Kubernetes version by itself.
 	AKSUpgradeChannel string
+	// AKSNodeOSUpgradeChannel is how AKS updates the nodes' OS image by
+	// itself, apart from the Kubernetes version.
+	AKSNodeOSUpgradeChannel string
 
 	// Model describes the Azure OpenAI model deployment.
 	Model Model
@@ -97,12 +100,13 @@ type Model struct {
 func Load(ctx *pulumi.Context) (*Config, error) {
 	r := reader{cfg: pconfig.New(ctx, ""), v: validator{project: ctx.Project(), skip: map[string]bool{}}}
 	c := &Config{
-		Location:          r.str("location"),
-		NamePrefix:        r.str("namePrefix"),
-		NodeCount:         r.integer("nodeCount"),
-		NodeVMSize:        r.str("nodeVmSize"),
-		KubernetesVersion: r.str("kubernetesVersion"),
-		AKSUpgradeChannel: r.str("aksUpgradeChannel"),
+		Location:                r.str("location"),
+		NamePrefix:              r.str("namePrefix"),
+		NodeCount:               r.integer("nodeCount"),
+		NodeVMSize:              r.str("nodeVmSize"),
+		KubernetesVersion:       r.str("kubernetesVersion"),
+		AKSUpgradeChannel:       r.str("aksUpgradeChannel"),
+		AKSNodeOSUpgradeChannel: r.str("aksNodeOSUpgradeChannel"),
 		Model: Model{
 			Name:           r.str("modelName"),
 			Version:        r.str("modelVersion"),

@@ -18,8 +18,8 @@ func valid() Config {
 			DeploymentName: "gpt-5.4-mini", SkuName: "GlobalStandard", Capacity: 10,
 			VersionUpgrade: "OnceCurrentVersionExpired",
 		},
-		AKSUpgradeChannel: "patch",
-		Namespace:         "default", ConnectionName: "openaiconn", ClientType: "none",
+		AKSUpgradeChannel: "patch", AKSNodeOSUpgradeChannel: "NodeImage",
+		Namespace: "default", ConnectionName: "openaiconn", ClientType: "none",
 		ConnectorWaitSeconds: 180, DemoDeadlineSeconds: 660,
 		ConnectionMode: ModeServiceConnector, RegistryPull: PullAnonymous,
 		Preflight: true, ARMEndpoint: "https://management.azure.com",
@@ -75,6 +75,7 @@ func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
 		{"modelName", "GPT 4", "lowercase", func(c *Config) { c.Model.Name = "GPT 4" }},
 		{"modelVersionUpgrade", "Always", "one of OnceNewDefaultVersionAvailable, OnceCurrentVersionExpired, NoAutoUpgrade", func(c *Config) { c.Model.VersionUpgrade = "Always" }},
 		{"aksUpgradeChannel", "weekly", "one of patch, stable, rapid, node-image, none", func(c *Config) { c.AKSUpgradeChannel = "weekly" }},
+		{"aksNodeOSUpgradeChannel", "nodeimage", "one of NodeImage, SecurityPatch, Unmanaged, None", func(c *Config) { c.AKSNodeOSUpgradeChannel = "nodeimage" }},
 		{"kubernetesVersion", "1.33.2", "a <major.minor> version such as 1.33 with aksUpgradeChannel patch", func(c *Config) { c.KubernetesVersion = "1.33.2" }},
 		{"kubernetesVersion", "1.33", "empty with aksUpgradeChannel stable", func(c *Config) { c.KubernetesVersion, c.AKSUpgradeChannel = "1.33", "stable" }},
 		{"kubernetesVersion", "1.34", "empty with aksUpgradeChannel rapid", func(c *Config) { c.KubernetesVersion, c.AKSUpgradeChannel = "1.34", "rapid" }},
@@ -197,6 +198,7 @@ func allKeys() map[string]string {
 		"connectionMode": "direct", "registryPull": "acrPull", "production": "false",
 		"preflight": "true", "armEndpoint": "https://management.azure.com",
 		"modelVersionUpgrade": "NoAutoUpgrade", "aksUpgradeChannel": "stable",
+		"aksNodeOSUpgradeChannel": "SecurityPatch",
 	}
 }
 
@@ -211,7 +213,8 @@ func TestLoadReadsEveryKey(t *testing.T) {
 		cfg.ClientType != "python" || cfg.SecretName != "override" || cfg.ServiceAccountName != "" ||
 		cfg.ConnectorWaitSeconds != 60 || cfg.DemoDeadlineSeconds != 300 || cfg.Model.Capacity != 10 ||
 		cfg.ConnectionMode != ModeDirect || cfg.RegistryPull != PullAcrPull || cfg.Production ||
-		cfg.Model.VersionUpgrade != "NoAutoUpgrade" || cfg.AKSUpgradeChannel != "stable" {
+		cfg.Model.VersionUpgrade != "NoAutoUpgrade" || cfg.AKSUpgradeChannel != "stable" ||
+		cfg.AKSNodeOSUpgradeChannel != "SecurityPatch" {
 		t.Fatalf("loaded %+v", cfg)
 	}
 }

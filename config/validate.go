@@ -45,6 +45,9 @@ var (
 	// (containerservice ManagedClusterAutoUpgradeProfile), azure-native 2.92.0.
 	versionUpgradeOptions = []string{"OnceNewDefaultVersionAvailable", "OnceCurrentVersionExpired", "NoAutoUpgrade"}
 	aksUpgradeChannels    = []string{"patch", "stable", "rapid", "node-image", "none"}
+	// autoUpgradeProfile.nodeOSUpgradeChannel, containerservice API
+	// 2024-09-01 (Learn, "Auto-upgrade node OS images").
+	aksNodeOSUpgradeChannels = []string{"NodeImage", "SecurityPatch", "Unmanaged", "None"}
 )
 
 // intRanges are the whole-number keys' allowed ranges.
@@ -69,6 +72,7 @@ func (c *Config) validate(v *validator) {
 	}
 
 	v.oneOf("aksUpgradeChannel", c.AKSUpgradeChannel, aksUpgradeChannels)
+	v.oneOf("aksNodeOSUpgradeChannel", c.AKSNodeOSUpgradeChannel, aksNodeOSUpgradeChannels)
 	c.validateVersionForChannel(v)
 
 	v.match("modelName", c.Model.Name, modelNamePattern, "a model name in lowercase such as gpt-4.1-mini (`az cognitiveservices model list -l <location>`)")

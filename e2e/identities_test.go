@@ -13,7 +13,7 @@ import (
 	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
-// The workflow identities' Azure roles, as the README's promotion section
+// The workflow identities' Azure roles, as docs/promotion-and-roles.md
 // gives them (AZURE_STANDIN_CALLER_ROLES). Every stack here lives in the
 // stand-in's one subscription, the scope each role is given at.
 var (

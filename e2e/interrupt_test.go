@@ -79,7 +79,7 @@ func TestAnInterruptedUpRecovers(t *testing.T) {
 		t.Fatalf("make recover: %v\n%s", err, rec)
 	}
 	t.Logf("INTERRUPT: make recover took %s:\n%s", took.Round(time.Millisecond), rec)
-	clusterURN := "urn:pulumi:dev::" + project + "::aksopenai:infra:Cluster$azure-native:containerservice:ManagedCluster::"
+	clusterURN := "urn:pulumi:dev::" + project + "::aksopenai:infra:Cluster$azure-native:containerservice/v20240901:ManagedCluster::"
 	contains(t, "make recover's report", string(rec), "Removed the lock of pulumi pid", "creating "+clusterURN, "Adopted "+clusterURN)
 
 	p := preview(t, st)
@@ -118,7 +118,7 @@ func TestAnInterruptedUpRecovers(t *testing.T) {
 		t.Errorf("the stand-in holds %d clusters", n)
 	}
 	// The interrupted create never returned, so a logged create would be a second one.
-	if strings.Contains(w.azureLog(), "method=Create type=azure-native:containerservice:ManagedCluster") {
+	if strings.Contains(w.azureLog(), "method=Create type=azure-native:containerservice/v20240901:ManagedCluster") {
 		t.Errorf("up created the cluster again:\n%s", tail(again.out, 3000))
 	}
 	checkDemoRan(t, w, "e2e-interrupt", again.outputs["identityClientId"].Value.(string))

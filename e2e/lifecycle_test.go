@@ -44,7 +44,7 @@ func TestLifecycleOfTheDevStack(t *testing.T) {
 		c.Region("eastus2").Usage("OpenAI.GlobalStandard.gpt-5.4-mini").Limit = 10
 	})
 	// Deployed as deploy.yml's dev job is: with the dev deploy identity's
-	// roles only (README, "Stacks and promotion").
+	// roles only (docs/promotion-and-roles.md).
 	w.env[standin.EnvCallerRoles] = devDeployRoles
 	st := w.stack("dev", map[string]string{"connectorWaitSeconds": "10"})
 	cleanupStack(t, st)

@@ -30,7 +30,7 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	// go through only because they name the principal's type.
 	w.env[standin.EnvPrincipalDelay] = "1h"
 	// Deployed as deploy.yml's prod job is: with the prod deploy identity's
-	// roles only (README, "Stacks and promotion").
+	// roles only (docs/promotion-and-roles.md).
 	w.env[standin.EnvCallerRoles] = prodDeployRoles
 	st := w.stack("prod", nil)
 	cleanupStack(t, st)
@@ -55,6 +55,10 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		}
 		if regs[0].Inputs["anonymousPullEnabled"] != false {
 			t.Errorf("registry anonymousPullEnabled = %v", regs[0].Inputs["anonymousPullEnabled"])
+		}
+		// Prod's node OS channel reached AKS, in the API version that has it.
+		if c := clusters[0]; c.Input("autoUpgradeProfile.nodeOSUpgradeChannel") != "SecurityPatch" || c.Type != "azure-native:containerservice/v20240901:ManagedCluster" {
+			t.Errorf("prod's cluster: nodeOSUpgradeChannel %q, type %s", c.Input("autoUpgradeProfile.nodeOSUpgradeChannel"), c.Type)
 		}
 		kubelet := clusters[0].Output("identityProfile.kubeletidentity.objectId")
 		grants := map[string]bool{}
@@ -164,7 +168,7 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		checkProtected(t, w, st)
 	})
 
-	// The deliberate way, as the README says.
+	// The deliberate way, as docs/long-lived-stacks.md says.
 	if err := unprotect(t, st); err != nil {
 		t.Fatal(err)
 	}

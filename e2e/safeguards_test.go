@@ -57,7 +57,7 @@ func cleanupStack(t *testing.T, st auto.Stack) {
 	})
 }
 
-// unprotect lifts a stack's protection on purpose, as the README says
+// unprotect lifts a stack's protection on purpose, as docs/long-lived-stacks.md says
 // (`pulumi state unprotect --all`), with the stack handle's environment.
 func unprotect(t *testing.T, st auto.Stack) error {
 	t.Helper()

@@ -17,7 +17,7 @@ const prodSubscription = "00000000-0000-0000-0000-00000000eeee"
 
 // Two stacks of the program side by side in one backend, dev (Service
 // Connector) and prod (Pulumi.prod.yaml: direct mode, AcrPull), each in
-// its own subscription as the README advises: prod pins its own with
+// its own subscription as docs/configuration.md advises: prod pins its own with
 // azure-native:subscriptionId, which the program forwards to its explicit
 // provider. Their own resource groups, names and workloads; destroying one
 // leaves the other whole.

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"sort"
 	"strings"
 	"testing"
@@ -28,7 +29,10 @@ func TestAYearInTheLifeOfTheDevStack(t *testing.T) {
 	w := newWorld(t, "")
 	quota := func(c *standin.Catalog) { c.Region("eastus2").Usage("OpenAI.GlobalStandard.gpt-5.4-mini").Limit = 10 }
 	w.catalog(quota)
-	st := w.stack("dev", map[string]string{"connectorWaitSeconds": "10"})
+	// A namespace of its own: the lifecycle scenario runs the same Job in
+	// default on the shared cluster.
+	const ns = "e2e-year"
+	st := w.stack("dev", map[string]string{"connectorWaitSeconds": "10", "namespace": ns})
 	cleanupStack(t, st)
 	out := mustUp(t, st).outputs
 	clientID := out["identityClientId"].Value.(string)
@@ -40,10 +44,24 @@ func TestAYearInTheLifeOfTheDevStack(t *testing.T) {
 		st.Workspace().SetEnvVar(standin.EnvAzureChanges, what)
 	}
 
+	// 0. A stack deployed before the cluster moved to API 2024-09-01: its
+	// state has the default type and no node OS channel. The SDK type's
+	// alias keeps the URN, so preview updates the cluster (the channel
+	// added); it does not replace it.
+	asDeployedBeforeTheNodeOSChannel(t, st)
+	p := preview(t, st)
+	if line := firstLine(p.out, ":ManagedCluster "); p.err != nil || !strings.Contains(line, " update ") || azureReplaced(p.out) != "" {
+		t.Errorf("preview of a stack deployed with the default cluster type: want the cluster updated, nothing replaced: %v\n%s", p.err, tail(p.out, 3000))
+	}
+	converge(t, w, st, "the cluster's move to API 2024-09-01", 1)
+	if c := w.object("ManagedCluster"); c.Input("autoUpgradeProfile.nodeOSUpgradeChannel") != "NodeImage" {
+		t.Errorf("dev's node OS channel in AKS: %q, want NodeImage", c.Input("autoUpgradeProfile.nodeOSUpgradeChannel"))
+	}
+
 	// 1. Microsoft upgrades the account to a Foundry resource.
 	changes("foundryUpgrade")
 	drifted(t, st, "the Foundry upgrade", account)
-	p := preview(t, st)
+	p = preview(t, st)
 	// The update's preview knows only the inputs of the account, so its
 	// endpoint is unknown and the demo Job that reads it shows as replaced
 	// (azure-native's Update with preview: PreviewOutputs of the inputs);
@@ -56,7 +74,7 @@ func TestAYearInTheLifeOfTheDevStack(t *testing.T) {
 	if k := w.output("Account", "kind"); k != "AIServices" {
 		t.Errorf("the account's kind after up: %q, want AIServices kept", k)
 	}
-	checkDemoJob(t, "default", "sc-account-"+clientID, "sc-openaiconn-secret", out["image"].Value.(string))
+	checkDemoJob(t, ns, "sc-account-"+clientID, "sc-openaiconn-secret", out["image"].Value.(string))
 
 	// 2. Azure closes the model to new deployments: a warning, and a
 	// node-count up passes (defect 2's scenario, on the upgraded account).
@@ -97,7 +115,7 @@ func TestAYearInTheLifeOfTheDevStack(t *testing.T) {
 	if r.changes[apitype.OpReplace] != 1 || r.changes[apitype.OpUpdate] != 1 {
 		t.Errorf("the bump: want the deployment updated and the demo Job replaced: %v", r.changes)
 	}
-	checkDemoRan(t, w, "default", clientID)
+	checkDemoRan(t, w, ns, clientID)
 	converge(t, w, st, "the bump", 0)
 
 	// 5. AKS moves the cluster to its minor's newest patch (channel patch):
@@ -126,8 +144,8 @@ func TestAYearInTheLifeOfTheDevStack(t *testing.T) {
 	// cluster replacing the old one, not a refused update.
 	setConfig(t, st, map[string]string{"nodeVmSize": "Standard_D4s_v5"})
 	p = preview(t, st)
-	if p.err != nil || p.changes[apitype.OpReplace] < 1 || firstLine(p.out, "containerservice:ManagedCluster") == "" ||
-		!strings.Contains(firstLine(p.out, "containerservice:ManagedCluster"), "replace") {
+	if p.err != nil || p.changes[apitype.OpReplace] < 1 || firstLine(p.out, ":ManagedCluster ") == "" ||
+		!strings.Contains(firstLine(p.out, ":ManagedCluster "), "replace") {
 		t.Errorf("preview of nodeVmSize Standard_D4s_v5: want the cluster replaced: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
 	}
 	t.Logf("YEAR IN THE LIFE: %s", time.Since(start).Round(time.Second))
@@ -239,4 +257,40 @@ func azureReplaced(out string) string {
 		}
 	}
 	return ""
+}
+
+// asDeployedBeforeTheNodeOSChannel rewrites the stack's state as the
+// program before API 2024-09-01 left it: the cluster under the default
+// type token, its inputs without nodeOSUpgradeChannel.
+func asDeployedBeforeTheNodeOSChannel(t *testing.T, st auto.Stack) {
+	t.Helper()
+	const versioned, before = "azure-native:containerservice/v20240901:ManagedCluster", "azure-native:containerservice:ManagedCluster"
+	dep, err := st.Export(ctxFor(t, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(string(dep.Deployment), versioned, before)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	rewritten := false
+	for _, r := range doc["resources"].([]any) {
+		res := r.(map[string]any)
+		if res["type"] != before {
+			continue
+		}
+		profile, _ := res["inputs"].(map[string]any)["autoUpgradeProfile"].(map[string]any)
+		delete(profile, "nodeOSUpgradeChannel")
+		rewritten = true
+	}
+	if !rewritten {
+		t.Fatal("no cluster in the state to rewrite")
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Import(ctxFor(t, time.Minute), apitype.UntypedDeployment{Version: dep.Version, Deployment: b}); err != nil {
+		t.Fatal(err)
+	}
 }

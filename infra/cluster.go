@@ -5,6 +5,12 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2"
+	// The cluster is declared in API 2024-09-01, the first GA version of
+	// the SDK module with autoUpgradeProfile.nodeOSUpgradeChannel (the
+	// default type, 2023-04-01, has none). Its SDK type aliases the default
+	// one, so a stack deployed before keeps its cluster's URN: an update,
+	// not a replacement.
+	aks "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240901"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -14,8 +20,10 @@ type ClusterArgs struct {
 	NodeCount         int
 	NodeVMSize        string
 	KubernetesVersion string
-	// UpgradeChannel is how AKS upgrades the cluster by itself.
-	UpgradeChannel string
+	// UpgradeChannel is how AKS upgrades the cluster by itself, and
+	// NodeOSUpgradeChannel how it updates the nodes' OS image.
+	UpgradeChannel       string
+	NodeOSUpgradeChannel string
 	// Protect refuses a delete or replacement of the cluster (a destroy, a
 	// location or namePrefix change) until it is lifted on purpose.
 	Protect bool
@@ -44,17 +52,17 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		return nil, err
 	}
 	rg := args.ResourceGroup
-	clusterArgs := &containerservice.ManagedClusterArgs{
+	clusterArgs := &aks.ManagedClusterArgs{
 		ResourceGroupName: rg.Name,
 		Location:          pulumi.String(rg.Location),
 		Tags:              rg.Tags,
 		DnsPrefix:         pulumi.String(name),
 		EnableRBAC:        pulumi.Bool(true),
-		Identity: &containerservice.ManagedClusterIdentityArgs{
-			Type: containerservice.ResourceIdentityTypeSystemAssigned,
+		Identity: &aks.ManagedClusterIdentityArgs{
+			Type: aks.ResourceIdentityTypeSystemAssigned,
 		},
-		AgentPoolProfiles: containerservice.ManagedClusterAgentPoolProfileArray{
-			&containerservice.ManagedClusterAgentPoolProfileArgs{
+		AgentPoolProfiles: aks.ManagedClusterAgentPoolProfileArray{
+			&aks.ManagedClusterAgentPoolProfileArgs{
 				Name:   pulumi.String("system"),
 				Mode:   pulumi.String("System"),
 				OsType: pulumi.String("Linux"),
@@ -65,14 +73,15 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		},
 		// Service Connector would switch both on; declaring them keeps the
 		// next `pulumi up` from seeing drift.
-		OidcIssuerProfile: &containerservice.ManagedClusterOIDCIssuerProfileArgs{
+		OidcIssuerProfile: &aks.ManagedClusterOIDCIssuerProfileArgs{
 			Enabled: pulumi.Bool(true),
 		},
-		AutoUpgradeProfile: &containerservice.ManagedClusterAutoUpgradeProfileArgs{
-			UpgradeChannel: pulumi.String(args.UpgradeChannel),
+		AutoUpgradeProfile: &aks.ManagedClusterAutoUpgradeProfileArgs{
+			UpgradeChannel:       pulumi.String(args.UpgradeChannel),
+			NodeOSUpgradeChannel: pulumi.String(args.NodeOSUpgradeChannel),
 		},
-		SecurityProfile: &containerservice.ManagedClusterSecurityProfileArgs{
-			WorkloadIdentity: &containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs{
+		SecurityProfile: &aks.ManagedClusterSecurityProfileArgs{
+			WorkloadIdentity: &aks.ManagedClusterSecurityProfileWorkloadIdentityArgs{
 				Enabled: pulumi.Bool(true),
 			},
 		},
@@ -81,9 +90,9 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		clusterArgs.KubernetesVersion = pulumi.String(args.KubernetesVersion)
 	}
 	// AKS refuses a pool's new VM size in place (PropertyChangeNotAllowed
-	// before API 2026-01-02-preview; azure-native 2.92.0 sends 2023-04-01):
+	// before API 2026-01-02-preview; the cluster is declared in 2024-09-01):
 	// a new size is a new cluster, created before the old one goes.
-	mc, err := containerservice.NewManagedCluster(ctx, name, clusterArgs, pulumi.Parent(c),
+	mc, err := aks.NewManagedCluster(ctx, name, clusterArgs, pulumi.Parent(c),
 		pulumi.ReplaceOnChanges([]string{"agentPoolProfiles[*].vmSize"}), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, err

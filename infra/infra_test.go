@@ -101,7 +101,7 @@ func TestClusterEnablesWorkloadIdentityAndReturnsASecretKubeconfig(t *testing.T)
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := m.One(t.Fatalf, "azure-native:containerservice:ManagedCluster").Inputs
+	in := m.One(t.Fatalf, "azure-native:containerservice/v20240901:ManagedCluster").Inputs
 	checks := map[string]any{
 		"identity.type": "SystemAssigned", "oidcIssuerProfile.enabled": true,
 		"securityProfile.workloadIdentity.enabled": true, "kubernetesVersion": "1.33", "enableRBAC": true,
@@ -112,7 +112,7 @@ func TestClusterEnablesWorkloadIdentityAndReturnsASecretKubeconfig(t *testing.T)
 			t.Errorf("%s = %v, want %v", path, got, want)
 		}
 	}
-	if roc := m.One(t.Fatalf, "azure-native:containerservice:ManagedCluster").ReplaceOnChanges; len(roc) != 1 || roc[0] != "agentPoolProfiles[*].vmSize" {
+	if roc := m.One(t.Fatalf, "azure-native:containerservice/v20240901:ManagedCluster").ReplaceOnChanges; len(roc) != 1 || roc[0] != "agentPoolProfiles[*].vmSize" {
 		t.Errorf("replaceOnChanges %v, want the pools' VM size (AKS refuses it in place)", roc)
 	}
 	pools := in["agentPoolProfiles"].ArrayValue()

@@ -85,8 +85,7 @@ func NewOpenAI(ctx *pulumi.Context, name string, args OpenAIArgs, opts ...pulumi
 				Name:    pulumi.String(m.Name),
 				Version: keepVersion(ctx, rg, account.Name, m, c),
 			},
-			// When Azure may move the model: per stack (README, "A stack
-			// that lives for years").
+			// When Azure may move the model: per stack (docs/long-lived-stacks.md).
 			VersionUpgradeOption: pulumi.String(m.VersionUpgrade),
 		},
 	}, pulumi.Parent(c), pulumi.ResourceHooks(&pulumi.ResourceHookBinding{OnError: []*pulumi.ErrorHook{accountReady}}))

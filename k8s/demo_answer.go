@@ -24,7 +24,7 @@ type DemoAnswers func(ctx context.Context, kubeconfig, namespace string) ([]stri
 // app has already retried what heals by waiting.
 func explainDemoFailure(answers func() ([]string, error), logCommand string, report func(msg string)) pulumi.ErrorHookFunction {
 	return func(args *pulumi.ErrorHookArgs) (bool, error) {
-		if len(args.Errors) == 0 {
+		if len(args.Errors) == 0 || !jobRanAndFailed(args.Errors[0]) {
 			return false, nil
 		}
 		got, err := answers()
@@ -38,6 +38,14 @@ func explainDemoFailure(answers func() ([]string, error), logCommand string, rep
 		}
 		return false, nil
 	}
+}
+
+// jobRanAndFailed says whether an error is the Job's own failure, one of
+// the Job controller's reasons for its Failed condition (Kubernetes,
+// "Jobs": BackoffLimitExceeded, DeadlineExceeded), and not the API
+// server refusing the object, whose pods, if any, are another Job's.
+func jobRanAndFailed(err string) bool {
+	return strings.Contains(err, "BackoffLimitExceeded") || strings.Contains(err, "DeadlineExceeded")
 }
 
 // latest keeps the newest value an output resolved to, for a hook that

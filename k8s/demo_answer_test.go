@@ -21,6 +21,12 @@ func TestAFailedDemoJobReportsWhatItsPodSaid(t *testing.T) {
 		{"no pod ended", func() ([]string, error) { return nil, nil }, "failed before its pod ended"},
 		{"pods unreadable", func() ([]string, error) { return nil, errors.New("403 Forbidden") }, "its pods could not be read (403 Forbidden); read its log with `" + logCmd + "`"},
 	}
+	var asked bool
+	explainDemoFailure(func() ([]string, error) { asked = true; return nil, nil }, logCmd, func(string) {})(
+		&pulumi.ErrorHookArgs{Errors: []string{"Server-Side Apply field conflict detected"}})
+	if asked {
+		t.Error("the pods were read for an API server's refusal of the Job: their answers would be another Job's")
+	}
 	for _, c := range cases {
 		var said []string
 		retry, err := explainDemoFailure(c.answers, logCmd, func(m string) { said = append(said, m) })(failed)

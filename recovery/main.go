@@ -1,6 +1,6 @@
 // Command recovery brings a stack whose `pulumi up` was interrupted (a CI
 // cancel, a timeout, a closed laptop) back to a state the next plain `up`
-// converges from: `make recover STACK=<stack>` (README, "An interrupted
+// converges from: `make recover STACK=<stack>` (docs/failures.md, "An interrupted
 // up"). It removes the lock a killed CLI left, once no Pulumi process of the
 // stack is running; it adopts into the state what Azure created for the
 // creates that were in flight (ARM finishes a PUT it accepted, and
@@ -118,7 +118,7 @@ func (r *recoverer) run() error {
 	if len(ids) > 0 {
 		// `pulumi refresh --import-pending-creates` is meant for this, but
 		// CLI 3.274 marks the operations "importing" and its refresh then
-		// drops them, resources and all (README, "An interrupted up"): the
+		// drops them, resources and all (docs/failures.md, "An interrupted up"): the
 		// state is edited as that flag means instead.
 		raw, err := r.exportRaw()
 		if err != nil {

@@ -108,7 +108,7 @@ kubectl logs job/sc-demo-openai-identity
 ok=1
 cat <<EOF
 
-The playground runs (started in $((SECONDS - T0))s). It is a local model of Azure, not Azure; see README.
+The playground runs (started in $((SECONDS - T0))s). It is a local model of Azure, not Azure; see docs/playground.md.
 Try:
   source $LOCAL/env.sh        # pulumi and kubectl against it, in the project's copy
   kubectl get nodes,pods -A

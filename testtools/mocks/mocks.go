@@ -78,7 +78,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		name := autoname("resourceGroupName")
 		out["name"] = resource.NewProperty(name)
 		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", SubscriptionID, name)
-	case "azure-native:containerservice:ManagedCluster":
+	case "azure-native:containerservice:ManagedCluster", "azure-native:containerservice/v20240901:ManagedCluster":
 		name := autoname("resourceName")
 		out["name"] = resource.NewProperty(name)
 		id = arm("Microsoft.ContainerService/managedClusters", name)

@@ -112,7 +112,7 @@ func init() {
 	})
 
 	register(&kind{
-		short: "ManagedCluster", tokens: []string{"azure-native:containerservice:ManagedCluster"},
+		short: "ManagedCluster", tokens: []string{"azure-native:containerservice:ManagedCluster", "azure-native:containerservice/v20240901:ManagedCluster"},
 		nameKey: "resourceName", armType: "Microsoft.ContainerService/managedClusters",
 		namePattern: regexp.MustCompile(`^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$`),
 		nameRule:    "1 to 63 letters, digits, '-' or '_', starting and ending with a letter or digit",
