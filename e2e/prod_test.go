@@ -35,13 +35,11 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	st := w.stack("prod", nil)
 	cleanupStack(t, st)
 
-	// Deployed first by the program as it was before its components were
-	// renamed: today's program must find every resource under the alias
-	// of its renamed parent, so the preview below changes nothing.
-	before, today := w.programBeforeRename(), w.env[EnvProgramBin]
-	w.useProgram(st, before)
 	first := mustUp(t, st)
-	w.useProgram(st, today)
+	// As if deployed before its components were renamed: today's program
+	// must find every resource under the alias of its renamed parent, so
+	// the preview below changes nothing.
+	asDeployedBeforeTheRenames(t, st, "aksopenai:infra:FederatedCredentialAndRole", "aksopenai:k8s:ServiceAccountAndSecret")
 	azure := w.azureObjects()
 	if azure["Linker"] != 0 || azure["FederatedIdentityCredential"] != 1 || azure["RoleAssignment"] != 2 {
 		t.Errorf("direct mode in the stand-in: %v", azure)
@@ -95,7 +93,7 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	// drift.yml's refresh --preview-only --expect-no-changes.
 	pv := w.stackAs("prod", previewRoles)
 	if p := preview(t, pv); p.err != nil || !onlySame(p.changes) {
-		t.Errorf("the preview identity's preview after up (by the program before the renames): %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
+		t.Errorf("the preview identity's preview after up (state from before the renames): %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
 	}
 	start := time.Now()
 	var drift bytes.Buffer
@@ -122,11 +120,9 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 		// Service Connector assigns its role on the caller's behalf; the
 		// link asks for OpenAI User (authInfo.roles), which prod's
 		// condition allows, so the prod deploy identity makes the switch.
-		// Switched by the program before the renames too, for the link's
-		// component: today's program must change nothing.
-		w.useProgram(st, before)
 		sc := mustUp(t, st)
-		w.useProgram(st, today)
+		// The link's component as if deployed before the renames too.
+		asDeployedBeforeTheRenames(t, st, "aksopenai:infra:ServiceConnectorLink")
 		if p := preview(t, st); p.err != nil || !onlySame(p.changes) {
 			t.Errorf("preview of the link deployed before the renames: %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
 		}

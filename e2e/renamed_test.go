@@ -3,61 +3,53 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
+	"encoding/json"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
-// renamed are the components renamed after stacks were deployed: file,
-// today's type, the type before (commit 9742acd), which the component's
-// alias names.
-var renamed = []struct{ file, now, before string }{
-	{"infra/serviceconnector_link.go", `typePrefix+"ServiceConnectorLink"`, `typePrefix+"Connection"`},
-	{"infra/federated_credential_and_role.go", `typePrefix+"FederatedCredentialAndRole"`, `typePrefix+"DirectAccess"`},
-	{"k8s/serviceaccount_and_secret.go", `typePrefix+"ServiceAccountAndSecret"`, `typePrefix+"WorkloadIdentity"`},
+// renamedTypes are the components renamed after stacks were deployed
+// (commit 9742acd): today's type token and the one before, which the
+// component's alias names.
+var renamedTypes = map[string]string{
+	"aksopenai:infra:ServiceConnectorLink":       "aksopenai:infra:Connection",
+	"aksopenai:infra:FederatedCredentialAndRole": "aksopenai:infra:DirectAccess",
+	"aksopenai:k8s:ServiceAccountAndSecret":      "aksopenai:k8s:WorkloadIdentity",
 }
 
-// programBeforeRename builds the world's program as it was before the
-// renames (the old type names, no aliases) and returns the binary; the
-// world's source is left as it is today.
-func (w *world) programBeforeRename() string {
-	t := w.t
+// asDeployedBeforeTheRenames rewrites the stack's state as the program
+// before the renames left it: each of these components, and through its
+// type every child's URN, under the old type name, and no aliases (that
+// program had none).
+func asDeployedBeforeTheRenames(t *testing.T, st auto.Stack, types ...string) {
 	t.Helper()
-	bin := filepath.Join(filepath.Dir(w.dir), "program-before-rename")
-	for _, r := range renamed {
-		path := filepath.Join(w.dir, r.file)
-		src, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var old []string
-		for _, line := range strings.Split(string(src), "\n") {
-			if !strings.Contains(line, "pulumi.Aliases(") {
-				old = append(old, line)
-			}
-		}
-		before := strings.Join(old, "\n")
-		if !strings.Contains(before, r.now) || len(old) == len(strings.Split(string(src), "\n")) {
-			t.Fatalf("%s: no %s with an alias to undo", r.file, r.now)
-		}
-		if err := os.WriteFile(path, []byte(strings.Replace(before, r.now, r.before, 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		defer os.WriteFile(path, src, 0o644)
-	}
-	start := time.Now()
-	if err := buildProgram(w.dir, bin); err != nil {
+	dep, err := st.Export(ctxFor(t, time.Minute))
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("built the program before the renames: %s", time.Since(start).Round(time.Millisecond))
-	return bin
-}
-
-// useProgram makes st (and the world's later stacks) run bin.
-func (w *world) useProgram(st auto.Stack, bin string) {
-	w.env[EnvProgramBin] = bin
-	st.Workspace().SetEnvVar(EnvProgramBin, bin)
+	state := string(dep.Deployment)
+	for _, now := range types {
+		if !strings.Contains(state, `"type":"`+now+`"`) && !strings.Contains(state, `"type": "`+now+`"`) {
+			t.Fatalf("no %s in the state to rewrite", now)
+		}
+		state = strings.ReplaceAll(state, now, renamedTypes[now])
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(state), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range doc["resources"].([]any) {
+		delete(r.(map[string]any), "aliases")
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Import(ctxFor(t, time.Minute), apitype.UntypedDeployment{Version: dep.Version, Deployment: b}); err != nil {
+		t.Fatal(err)
+	}
 }
