@@ -19,6 +19,8 @@ type ClusterArgs struct {
 	// Protect refuses a delete or replacement of the cluster (a destroy, a
 	// location or namePrefix change) until it is lifted on purpose.
 	Protect bool
+	// EntraOnly turns local accounts off and Entra with Azure RBAC on.
+	EntraOnly bool
 }
 
 // Cluster is the AKS cluster: managed identity, OIDC issuer and workload
@@ -79,6 +81,9 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	}
 	if args.KubernetesVersion != "" {
 		clusterArgs.KubernetesVersion = pulumi.String(args.KubernetesVersion)
+	}
+	if args.EntraOnly {
+		entraOnly(clusterArgs)
 	}
 	// AKS refuses a pool's new VM size in place (PropertyChangeNotAllowed
 	// before API 2026-01-02-preview; azure-native 2.92.0 sends 2023-04-01):
