@@ -27,6 +27,8 @@ type ClusterArgs struct {
 	// Protect refuses a delete or replacement of the cluster (a destroy, a
 	// location or namePrefix change) until it is lifted on purpose.
 	Protect bool
+	// EntraOnly turns local accounts off and Entra with Azure RBAC on.
+	EntraOnly bool
 }
 
 // Cluster is the AKS cluster: managed identity, OIDC issuer and workload
@@ -88,6 +90,9 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	}
 	if args.KubernetesVersion != "" {
 		clusterArgs.KubernetesVersion = pulumi.String(args.KubernetesVersion)
+	}
+	if args.EntraOnly {
+		entraOnly(clusterArgs)
 	}
 	// AKS refuses a pool's new VM size in place (PropertyChangeNotAllowed
 	// before API 2026-01-02-preview; the cluster is declared in 2024-09-01):
