@@ -233,7 +233,7 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}, nil
 	case "azure-native:authorization:getClientToken":
 		return clientToken(args.Args), nil
-	case "azure-native:containerservice:listManagedClusterUserCredentials":
+	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice/v20240901:listManagedClusterUserCredentials":
 		return resource.PropertyMap{"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
 			resource.NewProperty(resource.PropertyMap{
 				"name":  resource.NewProperty("clusterUser"),

@@ -757,7 +757,8 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 		if ret, err = p.clientToken(args); err != nil {
 			return nil, err
 		}
-	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice:listManagedClusterAdminCredentials":
+	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice:listManagedClusterAdminCredentials",
+		"azure-native:containerservice/v20240901:listManagedClusterUserCredentials", "azure-native:containerservice/v20240901:listManagedClusterAdminCredentials":
 		if ret, err = p.credentials(tok, args); err != nil {
 			return nil, err
 		}
