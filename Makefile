@@ -3,7 +3,7 @@ STACK ?= dev
 # A local state backend (~/.pulumi) unless you point elsewhere.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: deploy destroy recover test lint e2e mutate bench local-up local-down
+.PHONY: deploy destroy recover test test-tools lint e2e mutate bench local-up local-down
 
 deploy:
 	pulumi stack select --create $(STACK)
@@ -19,13 +19,20 @@ destroy:
 recover:
 	go run ./recovery -stack $(STACK) $(if $(FORCE),-force)
 
+# What checks the program: its unit tests (the Pulumi mocks), the demo
+# app's, and the docs' (docs/). The test tools' own tests run with `make e2e`.
 test:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
 	go test ./...
+	cd demo && go vet ./... && go test ./...
+
+# The test tools' own tests (the stand-in, the node agent, ...) and the
+# suite's vet: they check the tools, not the program, and need the tools'
+# modules (client-go, gRPC), so they run before the suite, not in `make test`.
+test-tools:
 	cd testtools && go vet ./... && go test ./...
 	cd e2e && go vet -tags e2e ./...
-	cd demo && go vet ./... && go test ./...
 
 # The GitHub Actions workflows, checked with actionlint built from its Go
 # module (pinned in testtools/actionlint/go.mod).
@@ -37,7 +44,7 @@ lint:
 
 # End to end, no cloud: the real Pulumi engine against a local Kubernetes
 # API server and a local stand-in for Azure (tools built once, cached).
-e2e:
+e2e: test-tools
 	bash testtools/e2e.sh
 
 # Mutation check: each one-line mutation of testtools/mutate/mutations.txt

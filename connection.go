@@ -24,6 +24,8 @@ type connectArgs struct {
 	identity           *infra.Identity
 	namespace          *corev1.Namespace // nil for "default"
 	inAzure, inCluster pulumi.ResourceOption
+	// kubeconfig is the one the Kubernetes provider uses.
+	kubeconfig pulumi.StringOutput
 	// waitForObjects waits for Service Connector's objects in the cluster.
 	waitForObjects kubeclient.ObjectWait
 }
@@ -65,7 +67,7 @@ func connectWorkload(ctx *pulumi.Context, cfg *config.Config, a connectArgs) (*w
 		return nil, err
 	}
 	return &workloadAccess{
-		serviceAccount: awaitServiceConnectorObjects(ctx, cfg, link, a.cluster.Kubeconfig, a.identity.ClientID, a.waitForObjects),
+		serviceAccount: awaitServiceConnectorObjects(ctx, cfg, link, a.kubeconfig, a.identity.ClientID, a.waitForObjects),
 		waitOn:         []pulumi.Resource{link.Linker},
 		outputs:        pulumi.Map{"connectionId": link.Linker.ID()},
 	}, nil

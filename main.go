@@ -31,10 +31,14 @@ type options struct {
 	// armClient makes the preflight's ARM reads; nil is Go's default
 	// client (trust from the system, or SSL_CERT_FILE).
 	armClient *http.Client
+	// kubeTokenDir keeps the Kubernetes provider's Entra token
+	// (clusterAccess entra), outside the checkout.
+	kubeTokenDir string
 }
 
 func main() {
-	pulumi.Run(program(options{appDir: "demo", waitForObjects: kubeclient.WaitForServiceConnectorObjects, demoAnswers: kubeclient.ReadDemoAnswers}))
+	pulumi.Run(program(options{appDir: "demo", waitForObjects: kubeclient.WaitForServiceConnectorObjects, demoAnswers: kubeclient.ReadDemoAnswers,
+		kubeTokenDir: k8s.TokenDir()}))
 }
 
 func program(opts options) pulumi.RunFunc {
@@ -96,6 +100,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		UpgradeChannel:       cfg.AKSUpgradeChannel,
 		NodeOSUpgradeChannel: cfg.AKSNodeOSUpgradeChannel,
 		Protect:              cfg.Production,
+		EntraOnly:            cfg.ClusterAccess == config.AccessEntra,
 	}, inAzure)
 	if err != nil {
 		return nil, err
@@ -145,8 +150,14 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// The cluster's API, for the namespace and the workload.
-	kube, err := k8s.NewProvider(ctx, prefix+"-k8s", cluster.Kubeconfig)
+	// The cluster's API, for the namespace and the workload: with the user
+	// kubeconfig's own credential, or on an Entra-only cluster with an
+	// Entra token from the provider's credentials.
+	kubeconfig := cluster.Kubeconfig
+	if cfg.ClusterAccess == config.AccessEntra {
+		kubeconfig = k8s.EntraKubeconfig(cluster.Kubeconfig, cluster.KubernetesToken(ctx), cluster.ID.ToStringOutput(), opts.kubeTokenDir)
+	}
+	kube, err := k8s.NewProvider(ctx, prefix+"-k8s", kubeconfig)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +171,7 @@ func deploy(ctx *pulumi.Context, opts options) (pulumi.Map, error) {
 	// tutorial), or the same plumbing declared directly.
 	access, err := connectWorkload(ctx, cfg, connectArgs{
 		prefix: prefix, rg: rg, cluster: cluster, openai: openai, identity: identity,
-		namespace: namespace, inAzure: inAzure, inCluster: inCluster,
+		namespace: namespace, inAzure: inAzure, inCluster: inCluster, kubeconfig: kubeconfig,
 		waitForObjects: opts.waitForObjects,
 	})
 	if err != nil {

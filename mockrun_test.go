@@ -115,7 +115,7 @@ func (r *run) program(t *testing.T, m *mocks.Mocks, cfg map[string]string) error
 		defer r.mu.Unlock()
 		r.waits = append(r.waits, w)
 		return nil
-	}, armClient: fakeARM().Client()}
+	}, armClient: fakeARM().Client(), kubeTokenDir: t.TempDir()}
 	// The preflight reads the stand-in's ARM API, unless the test points
 	// it elsewhere.
 	// There, as in the suite, azure-native's cloud is the stand-in's

@@ -59,6 +59,9 @@ type Config struct {
 	RegistryPull string
 	// Production marks a stack that must not use the tutorial's shortcuts.
 	Production bool
+	// ClusterAccess is how identities sign in to the cluster's API: the
+	// tutorial's local accounts, or Entra only with Azure RBAC.
+	ClusterAccess string
 
 	// Preflight turns on the checks against Azure before any change
 	// (package preflight); off for air-gapped runs.
@@ -78,6 +81,8 @@ const (
 	ModeDirect           = "direct"
 	PullAnonymous        = "anonymous"
 	PullAcrPull          = "acrPull"
+	AccessLocalAccounts  = "localAccounts"
+	AccessEntra          = "entra"
 )
 
 // Model is the Azure OpenAI model deployment.
@@ -126,6 +131,7 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 		ConnectionMode:       r.str("connectionMode"),
 		RegistryPull:         r.str("registryPull"),
 		Production:           r.boolean("production"),
+		ClusterAccess:        r.str("clusterAccess"),
 		Preflight:            r.boolean("preflight"),
 		ARMEndpoint:          r.str("armEndpoint"),
 	}

@@ -21,7 +21,7 @@ func valid() Config {
 		AKSUpgradeChannel: "patch", AKSNodeOSUpgradeChannel: "NodeImage",
 		Namespace: "default", ConnectionName: "openaiconn", ClientType: "none",
 		ConnectorWaitSeconds: 180, DemoDeadlineSeconds: 660,
-		ConnectionMode: ModeServiceConnector, RegistryPull: PullAnonymous,
+		ConnectionMode: ModeServiceConnector, RegistryPull: PullAnonymous, ClusterAccess: AccessLocalAccounts,
 		Preflight: true, ARMEndpoint: "https://management.azure.com",
 	}
 }
@@ -101,8 +101,11 @@ func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
 		{"demoDeadlineSeconds", "30", "from 60 to 3600", func(c *Config) { c.DemoDeadlineSeconds = 30 }},
 		{"connectionMode", "linker", "one of serviceConnector, direct", func(c *Config) { c.ConnectionMode = "linker" }},
 		{"registryPull", "admin", "one of anonymous, acrPull", func(c *Config) { c.RegistryPull = "admin" }},
-		{"registryPull", "anonymous", "unsafe on a production stack", func(c *Config) { c.Production, c.NodeCount = true, 2 }},
-		{"nodeCount", "1", "at least 2", func(c *Config) { c.Production, c.RegistryPull = true, PullAcrPull }},
+		{"registryPull", "anonymous", "unsafe on a production stack", func(c *Config) { c.Production, c.NodeCount, c.ClusterAccess = true, 2, AccessEntra }},
+		{"nodeCount", "1", "at least 2", func(c *Config) { c.Production, c.RegistryPull, c.ClusterAccess = true, PullAcrPull, AccessEntra }},
+		{"clusterAccess", "localAccounts", "unsafe on a production stack", func(c *Config) { c.Production, c.RegistryPull, c.NodeCount = true, PullAcrPull, 2 }},
+		{"clusterAccess", "kubelogin", "one of localAccounts, entra", func(c *Config) { c.ClusterAccess = "kubelogin" }},
+		{"demoDeadlineSeconds", "3000", "within 3000 seconds", func(c *Config) { c.ClusterAccess, c.DemoDeadlineSeconds = AccessEntra, 3000 }},
 		{"nodeVmSize", "", "Standard_D2s_v5", func(c *Config) { c.NodeVMSize = "" }},
 		{"modelName", "", "gpt-4.1-mini", func(c *Config) { c.Model.Name = "" }},
 		{"armEndpoint", "http://management.azure.com", "https://management.azure.com", func(c *Config) { c.ARMEndpoint = "http://management.azure.com" }},
@@ -132,7 +135,7 @@ func TestBadConfigNamesKeyValueAndAllowed(t *testing.T) {
 
 func TestProductionAcceptsTheSecureVariants(t *testing.T) {
 	c := valid()
-	c.Production, c.RegistryPull, c.NodeCount, c.ConnectionMode = true, PullAcrPull, 3, ModeDirect
+	c.Production, c.RegistryPull, c.NodeCount, c.ConnectionMode, c.ClusterAccess = true, PullAcrPull, 3, ModeDirect, AccessEntra
 	if err := validated(c, "p"); err != nil {
 		t.Fatalf("secure production config rejected: %v", err)
 	}
@@ -198,7 +201,7 @@ func allKeys() map[string]string {
 		"connectionMode": "direct", "registryPull": "acrPull", "production": "false",
 		"preflight": "true", "armEndpoint": "https://management.azure.com",
 		"modelVersionUpgrade": "NoAutoUpgrade", "aksUpgradeChannel": "stable",
-		"aksNodeOSUpgradeChannel": "SecurityPatch",
+		"aksNodeOSUpgradeChannel": "SecurityPatch", "clusterAccess": "entra",
 	}
 }
 
@@ -214,7 +217,7 @@ func TestLoadReadsEveryKey(t *testing.T) {
 		cfg.ConnectorWaitSeconds != 60 || cfg.DemoDeadlineSeconds != 300 || cfg.Model.Capacity != 10 ||
 		cfg.ConnectionMode != ModeDirect || cfg.RegistryPull != PullAcrPull || cfg.Production ||
 		cfg.Model.VersionUpgrade != "NoAutoUpgrade" || cfg.AKSUpgradeChannel != "stable" ||
-		cfg.AKSNodeOSUpgradeChannel != "SecurityPatch" {
+		cfg.AKSNodeOSUpgradeChannel != "SecurityPatch" || cfg.ClusterAccess != AccessEntra {
 		t.Fatalf("loaded %+v", cfg)
 	}
 }

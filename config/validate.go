@@ -108,6 +108,7 @@ func (c *Config) validate(v *validator) {
 	v.between("demoDeadlineSeconds", c.DemoDeadlineSeconds)
 	v.oneOf("connectionMode", c.ConnectionMode, []string{ModeServiceConnector, ModeDirect})
 	v.oneOf("registryPull", c.RegistryPull, []string{PullAnonymous, PullAcrPull})
+	c.validateClusterAccess(v)
 	v.match("armEndpoint", c.ARMEndpoint, armEndpointPattern, "Azure Resource Manager's https URL: https://management.azure.com, https://management.usgovcloudapi.net (Azure Government), https://management.chinacloudapi.cn (Azure China) or your Azure Stack's")
 	c.validateAzure(v)
 
@@ -116,6 +117,9 @@ func (c *Config) validate(v *validator) {
 	if c.Production {
 		if c.RegistryPull == PullAnonymous {
 			v.unsafe("registryPull", c.RegistryPull, "anonymous pull lets anyone who knows the registry's name pull its images; use acrPull")
+		}
+		if c.ClusterAccess == AccessLocalAccounts {
+			v.unsafe("clusterAccess", c.ClusterAccess, "a local account's kubeconfig makes whoever may list the cluster's user credential cluster admin, the read-only preview identity included; use entra")
 		}
 		if c.NodeCount < 2 {
 			v.unsafe("nodeCount", fmt.Sprint(c.NodeCount), "one node is a single point of failure for every workload; use at least 2")

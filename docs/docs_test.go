@@ -228,3 +228,41 @@ func TestTheTemplateAsksForRealSettings(t *testing.T) {
 		}
 	}
 }
+
+// The suite's page lists every scenario, and every test a page names is
+// one the repository has.
+func TestTheScenariosThePagesNameExist(t *testing.T) {
+	declared := map[string]string{}
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() && (d.Name() == ".git" || d.Name() == ".build") {
+			return filepath.SkipDir
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`).FindAllStringSubmatch(string(b), -1) {
+			declared[m[1]] = path
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := pages(t)
+	for page, text := range all {
+		for _, m := range regexp.MustCompile("`(Test\\w+)").FindAllStringSubmatch(text, -1) {
+			if _, ok := declared[m[1]]; !ok && m[1] != "TestX" && m[1] != "TestLifecycle" {
+				t.Errorf("%s names %s, which no test file declares", page, m[1])
+			}
+		}
+	}
+	for name, path := range declared {
+		if strings.HasPrefix(path, filepath.Join(root, "e2e")+string(filepath.Separator)) && !strings.Contains(all["e2e.md"], "`"+name+"`") {
+			t.Errorf("docs/e2e.md does not list the scenario %s (%s)", name, path)
+		}
+	}
+}

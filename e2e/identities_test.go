@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"maps"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +22,20 @@ var (
 	// previewRoles: preview.yml, deploy.yml's prod-preview and drift.yml.
 	// Reader reads every resource; a deployed stack's preview also lists
 	// the cluster's user credential, which only the AKS user role grants.
-	previewRoles = "Reader@" + subscription + ",Azure Kubernetes Service Cluster User Role@" + subscription
+	// On an Entra-only cluster, Azure RBAC's AKS Reader reads its objects
+	// but Secrets, which the custom role in .github/roles adds (refresh
+	// reads direct mode's Secret).
+	previewRoles = "Reader@" + subscription + ",Azure Kubernetes Service Cluster User Role@" + subscription +
+		",Azure Kubernetes Service RBAC Reader@" + subscription + ",AKS Secrets Reader - aks-openai-workload-identity@" + subscription
+	// kubeAdmin is the Kubernetes access of a deploy identity on an
+	// Entra-only cluster: it creates the program's namespace, which only
+	// the cluster admin data role allows among the built-in ones.
+	kubeAdmin = ",Azure Kubernetes Service RBAC Cluster Admin@" + subscription
 	// prodDeployRoles: deploy.yml's prod job. Contributor cannot assign
 	// roles; the RBAC Administrator may, limited to the two roles the
 	// program assigns in prod (direct mode, acrPull).
 	prodDeployRoles = "Contributor@" + subscription +
-		",Role Based Access Control Administrator(AcrPull|Cognitive Services OpenAI User)@" + subscription
+		",Role Based Access Control Administrator(AcrPull|Cognitive Services OpenAI User)@" + subscription + kubeAdmin
 	// devDeployRoles: deploy.yml's dev job. In Service Connector mode the
 	// connector assigns its OpenAI role on the caller's behalf: the
 	// program asks it for OpenAI User (authInfo.roles), so the condition
@@ -45,6 +54,9 @@ func (w *world) stackAs(name, roles string) auto.Stack {
 	t.Helper()
 	env := maps.Clone(w.env)
 	env[standin.EnvCallerRoles] = roles
+	// The custom role the README has the team create, which the preview
+	// identity holds.
+	env[standin.EnvCustomRoles] = filepath.Join(shared.root, ".github", "roles", "aks-secrets-reader.json")
 	st, err := auto.UpsertStackLocalSource(ctxFor(t, 2*time.Minute), name, w.dir,
 		auto.Pulumi(pulumiCmd(t)), auto.PulumiHome(shared.pulumiHome), auto.EnvVars(env))
 	if err != nil {

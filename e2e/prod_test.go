@@ -90,17 +90,18 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	}
 
 	// The preview identity: deploy.yml's prod-preview before the gate, and
-	// drift.yml's refresh --preview-only --expect-no-changes.
+	// drift.yml's refresh --preview-only --expect-no-changes --run-program
+	// (its own Entra token for prod's cluster).
 	pv := w.stackAs("prod", previewRoles)
 	if p := preview(t, pv); p.err != nil || !onlySame(p.changes) {
 		t.Errorf("the preview identity's preview after up (state from before the renames): %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
 	}
 	start := time.Now()
 	var drift bytes.Buffer
-	if _, err := pv.PreviewRefresh(ctxFor(t, 5*time.Minute), optrefresh.ExpectNoChanges(), optrefresh.ProgressStreams(&drift)); err != nil {
+	if _, err := pv.PreviewRefresh(ctxFor(t, 5*time.Minute), optrefresh.ExpectNoChanges(), optrefresh.RunProgram(true), optrefresh.ProgressStreams(&drift)); err != nil {
 		t.Errorf("the preview identity's drift check: %v\n%s", err, tail(drift.String(), 3000))
 	}
-	t.Logf("refresh --preview-only prod: %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("refresh --preview-only --run-program prod: %s", time.Since(start).Round(time.Millisecond))
 	if again := mustUp(t, st); !onlySame(again.changes) {
 		t.Errorf("second up changed %v\n%s", again.changes, tail(again.out, 3000))
 	}

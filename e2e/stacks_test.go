@@ -26,9 +26,11 @@ func TestTwoStacksAreIndependent(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "")
 	// The sign-in reaches both subscriptions, its default first, and owns
-	// both.
+	// both; on prod's Entra-only cluster it holds the Kubernetes role a
+	// deploy identity needs (Owner has no data actions).
 	w.env[standin.EnvSubscriptions] = standin.SubscriptionID + "," + prodSubscription
-	w.env[standin.EnvCallerRoles] = "Owner@/subscriptions/" + standin.SubscriptionID + ",Owner@/subscriptions/" + prodSubscription
+	w.env[standin.EnvCallerRoles] = "Owner@/subscriptions/" + standin.SubscriptionID + ",Owner@/subscriptions/" + prodSubscription +
+		",Azure Kubernetes Service RBAC Cluster Admin@/subscriptions/" + prodSubscription
 	dev := w.stack("dev", map[string]string{"namespace": "e2e-dev"})
 	prod := w.stack("prod", map[string]string{
 		"namespace": "e2e-prod", "location": "swedencentral", "nodeCount": "3", "deploymentCapacity": "50",

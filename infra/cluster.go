@@ -4,12 +4,12 @@ import (
 	"encoding/base64"
 	"fmt"
 
-	"github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2"
 	// The cluster is declared in API 2024-09-01, the first GA version of
 	// the SDK module with autoUpgradeProfile.nodeOSUpgradeChannel (the
 	// default type, 2023-04-01, has none). Its SDK type aliases the default
 	// one, so a stack deployed before keeps its cluster's URN: an update,
-	// not a replacement.
+	// not a replacement. Its credentials are listed in the same version, so
+	// the program compiles one of the module's two large packages, not both.
 	aks "github.com/pulumi/pulumi-azure-native-sdk/containerservice/v2/v20240901"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -27,6 +27,8 @@ type ClusterArgs struct {
 	// Protect refuses a delete or replacement of the cluster (a destroy, a
 	// location or namePrefix change) until it is lifted on purpose.
 	Protect bool
+	// EntraOnly turns local accounts off and Entra with Azure RBAC on.
+	EntraOnly bool
 }
 
 // Cluster is the AKS cluster: managed identity, OIDC issuer and workload
@@ -89,6 +91,9 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	if args.KubernetesVersion != "" {
 		clusterArgs.KubernetesVersion = pulumi.String(args.KubernetesVersion)
 	}
+	if args.EntraOnly {
+		entraOnly(clusterArgs)
+	}
 	// AKS refuses a pool's new VM size in place (PropertyChangeNotAllowed
 	// before API 2026-01-02-preview; the cluster is declared in 2024-09-01):
 	// a new size is a new cluster, created before the old one goes.
@@ -109,8 +114,8 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	// ARM answers 404 and which failed the whole preview (e2e, a year in
 	// the life). An unknown argument skips the invoke instead.
 	existing := pulumi.All(mc.ID(), mc.Name).ApplyT(func(v []any) string { return v[1].(string) }).(pulumi.StringOutput)
-	creds := containerservice.ListManagedClusterUserCredentialsOutput(ctx,
-		containerservice.ListManagedClusterUserCredentialsOutputArgs{
+	creds := aks.ListManagedClusterUserCredentialsOutput(ctx,
+		aks.ListManagedClusterUserCredentialsOutputArgs{
 			ResourceGroupName: rg.Name,
 			ResourceName:      existing,
 		}, pulumi.Parent(c))
@@ -123,7 +128,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 
 // decodeKubeconfig takes the first kubeconfig AKS returns; its value is
 // base64 on the wire.
-func decodeKubeconfig(kcs []containerservice.CredentialResultResponse) (string, error) {
+func decodeKubeconfig(kcs []aks.CredentialResultResponse) (string, error) {
 	if len(kcs) == 0 || kcs[0].Value == "" {
 		return "", fmt.Errorf("AKS returned no user kubeconfig (listClusterUserCredential): check that local accounts are enabled on the cluster")
 	}

@@ -125,7 +125,7 @@ func TestClusterEnablesWorkloadIdentityAndReturnsASecretKubeconfig(t *testing.T)
 	}
 	var listed bool
 	for _, c := range m.Calls() {
-		if c.Token == "azure-native:containerservice:listManagedClusterUserCredentials" {
+		if c.Token == "azure-native:containerservice/v20240901:listManagedClusterUserCredentials" {
 			listed = c.Args["resourceName"].StringValue() == "scdemo-aksa1b2c3d4"
 		}
 	}

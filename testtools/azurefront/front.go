@@ -59,6 +59,10 @@ type Front struct {
 
 	mu       sync.Mutex
 	backends []*backend
+	// decisions are the AKS guard's (aksguard.go).
+	decisions []Decision
+	// Now is the guard's clock for token expiry; nil is time.Now.
+	Now func() time.Time
 }
 
 // Start serves on addr with the certificate in certFile/keyFile.
@@ -136,6 +140,10 @@ func (f *Front) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	if len(all) == 0 {
 		http.Error(w, "no Azure behind the local front", http.StatusServiceUnavailable)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/aks-guard/") {
+		f.guard(w, r, all)
 		return
 	}
 	pick := all[len(all)-1]

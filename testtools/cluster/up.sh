@@ -251,13 +251,13 @@ start etcd "$BIN/etcd" \
   --unsafe-no-fsync --log-level=warn
 wait_for "etcd healthy" curl -sf --max-time 2 "http://127.0.0.1:$ETCD_CLIENT_PORT/health"
 
-# ---- kube-apiserver --------------------------------------------------------
+# ---- kube-apiserver, behind AKS's Entra and Azure RBAC webhooks ----------
+source "$HERE/aks-guard.sh"
 start kube-apiserver "$BIN/kube-apiserver" \
-  --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" \
+  --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" --client-ca-file="$PKI/ca.crt" \
   --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
   --tls-cert-file="$PKI/apiserver.crt" --tls-private-key-file="$PKI/apiserver.key" \
-  --client-ca-file="$PKI/ca.crt" \
-  --authorization-mode=Node,RBAC --enable-admission-plugins=NodeRestriction \
+  "${AKS_GUARD_FLAGS[@]}" --enable-admission-plugins=NodeRestriction \
   --kubelet-client-certificate="$PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$PKI/apiserver-kubelet-client.key" \
   --kubelet-certificate-authority="$PKI/ca.crt" \
   --kubelet-preferred-address-types=InternalIP \

@@ -14,19 +14,14 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-
-	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
 // Subscription and tenant the mock Azure reports.
 const (
 	SubscriptionID = "00000000-0000-0000-0000-00000000aaaa"
 	TenantID       = "00000000-0000-0000-0000-00000000bbbb"
-	Kubeconfig     = "apiVersion: v1\nkind: Config\nclusters: []\n"
+	Kubeconfig     = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://aks.invalid'}\nusers:\n- name: u\n  user: {token: static-local-account}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n"
 	ImageDigest    = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	// ARMToken is what getClientToken returns: one the stand-in's ARM
-	// read API (azurestandin/arm) accepts.
-	ARMToken = standin.ARMTokenPrefix + "mocks"
 )
 
 // Mocks records registrations and answers like the real providers.
@@ -167,8 +162,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"objectId":       resource.NewProperty(uuidFor("deployer", "object")),
 		}, nil
 	case "azure-native:authorization:getClientToken":
-		return resource.PropertyMap{"token": resource.NewProperty(ARMToken)}, nil
-	case "azure-native:containerservice:listManagedClusterUserCredentials":
+		return clientToken(args.Args), nil
+	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice/v20240901:listManagedClusterUserCredentials":
 		return resource.PropertyMap{"kubeconfigs": resource.NewProperty([]resource.PropertyValue{
 			resource.NewProperty(resource.PropertyMap{
 				"name":  resource.NewProperty("clusterUser"),

@@ -63,7 +63,7 @@ var grantPattern = regexp.MustCompile(`^([^()@]+?)\s*(?:\(([^()]*)\))?\s*@\s*(/\
 // parseCallerRoles reads "<role>[(<role>|<role>...)]@<scope>,...": a
 // built-in role by name at an ARM scope, optionally limited to assigning
 // the roles in parentheses.
-func parseCallerRoles(spec string) ([]Grant, error) {
+func parseCallerRoles(spec string, custom ...*RoleDefinition) ([]Grant, error) {
 	if strings.TrimSpace(spec) == "" {
 		spec = DefaultCallerRoles
 	}
@@ -77,7 +77,7 @@ func parseCallerRoles(spec string) ([]Grant, error) {
 		if m == nil {
 			return nil, fmt.Errorf("%s: %q is not <built-in role>[(<role>|...)]@<scope>", EnvCallerRoles, part)
 		}
-		role := BuiltInRoles[strings.ToLower(strings.TrimSpace(m[1]))]
+		role := findRole(strings.TrimSpace(m[1]), custom)
 		if role == nil {
 			return nil, fmt.Errorf("%s: %q: the stand-in knows no built-in role %q (see standin/roles.json)", EnvCallerRoles, part, m[1])
 		}
@@ -176,7 +176,7 @@ func (p *Provider) authorize(action, id, assigning string) error {
 	if err := p.subscriptionReached(id); err != nil {
 		return err
 	}
-	grants, err := parseCallerRoles(p.env(EnvCallerRoles))
+	grants, err := p.callerGrants()
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func (p *Provider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest) (
 	if _, err := latencies(p.env(EnvLatency)); err != nil {
 		failures = append(failures, &pulumirpc.CheckFailure{Reason: err.Error()})
 	}
-	if _, err := parseCallerRoles(p.env(EnvCallerRoles)); err != nil {
+	if _, err := p.callerGrants(); err != nil {
 		failures = append(failures, &pulumirpc.CheckFailure{Reason: err.Error()})
 	}
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews(), Failures: failures}, nil

@@ -152,13 +152,14 @@ func (p *Provider) Invoke(_ context.Context, req *pulumirpc.InvokeRequest) (resp
 			"clientId": str(ClientID), "objectId": str(ObjectID),
 		}
 	case "azure-native:authorization:getClientToken":
-		// A token for ARM (the default endpoint) or the endpoint asked for,
-		// as the provider's credential would get it.
 		if err = p.fault("getClientToken", "invoke"); err != nil {
 			return nil, err
 		}
-		ret = resource.PropertyMap{"token": str(ARMTokenPrefix + Subscription() + "." + newGUID())}
-	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice:listManagedClusterAdminCredentials":
+		if ret, err = p.clientToken(args); err != nil {
+			return nil, err
+		}
+	case "azure-native:containerservice:listManagedClusterUserCredentials", "azure-native:containerservice:listManagedClusterAdminCredentials",
+		"azure-native:containerservice/v20240901:listManagedClusterUserCredentials", "azure-native:containerservice/v20240901:listManagedClusterAdminCredentials":
 		if ret, err = p.credentials(tok, args); err != nil {
 			return nil, err
 		}
@@ -253,7 +254,7 @@ func (p *Provider) credentials(tok string, args resource.PropertyMap) (resource.
 	if path == "" {
 		return nil, errors.New(EnvKubeconfig + " is not set: the stand-in has no kubeconfig to return for cluster " + name)
 	}
-	data, err := os.ReadFile(path)
+	data, err := userKubeconfig(path, cluster, name)
 	if err != nil {
 		return nil, fmt.Errorf("reading the cluster's kubeconfig (%s): %w", EnvKubeconfig, err)
 	}

@@ -82,6 +82,9 @@ type State struct {
 	// AccountWrites holds, per OpenAI account (lowercased id), until when
 	// a write of it or of one of its deployments is in flight.
 	AccountWrites map[string]time.Time `json:"accountWrites"`
+	// EntraTokens are the unexpired-or-not tokens for AKS getClientToken
+	// issued, by token.
+	EntraTokens map[string]EntraToken `json:"entraTokens"`
 }
 
 // Get returns the object with this ARM id, or nil.
@@ -228,6 +231,9 @@ func (st Store) read() (*State, error) {
 	}
 	if s.AccountWrites == nil {
 		s.AccountWrites = map[string]time.Time{}
+	}
+	if s.EntraTokens == nil {
+		s.EntraTokens = map[string]EntraToken{}
 	}
 	return s, nil
 }
