@@ -96,15 +96,19 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	if p := preview(t, pv); p.err != nil || !onlySame(p.changes) {
 		t.Errorf("the preview identity's preview after up (state from before the renames): %v %v\n%s", p.changes, p.err, tail(p.out, 3000))
 	}
+	// The second up rewrites the renamed components' URNs. Before it, the
+	// drift check would panic: `refresh --run-program` on a component
+	// renamed with an alias fails the engine's assertion "URN ... had not
+	// been marked as seen" (pulumi/pulumi#21404, open).
+	if again := mustUp(t, st); !onlySame(again.changes) {
+		t.Errorf("second up changed %v\n%s", again.changes, tail(again.out, 3000))
+	}
 	start := time.Now()
 	var drift bytes.Buffer
 	if _, err := pv.PreviewRefresh(ctxFor(t, 5*time.Minute), optrefresh.ExpectNoChanges(), optrefresh.RunProgram(true), optrefresh.ProgressStreams(&drift)); err != nil {
 		t.Errorf("the preview identity's drift check: %v\n%s", err, tail(drift.String(), 3000))
 	}
 	t.Logf("refresh --preview-only --run-program prod: %s", time.Since(start).Round(time.Millisecond))
-	if again := mustUp(t, st); !onlySame(again.changes) {
-		t.Errorf("second up changed %v\n%s", again.changes, tail(again.out, 3000))
-	}
 
 	// The program's own federated credential and role: the stand-in only
 	// issues a token and answers through them.
