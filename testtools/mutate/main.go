@@ -88,6 +88,26 @@ func main() {
 
 // try applies m in the copy, runs the tests of the module it is in, and
 // puts the file back.
+// target is the line of lines m mutates, or why it names none.
+func (m mutation) target(lines []string) (int, string) {
+	var hits []int
+	for i, l := range lines {
+		if strings.Contains(l, m.from) {
+			hits = append(hits, i)
+		}
+	}
+	switch {
+	case m.nth == 0 && len(hits) == 1:
+		return hits[0], ""
+	case m.nth == 0:
+		return 0, fmt.Sprintf("%q is on %d lines of %s (say which with nth:)", m.from, len(hits), m.file)
+	case m.nth <= len(hits):
+		return hits[m.nth-1], ""
+	default:
+		return 0, fmt.Sprintf("%q is on %d lines of %s, not %d", m.from, len(hits), m.file, m.nth)
+	}
+}
+
 func try(work string, m mutation) (verdict, detail string) {
 	path := filepath.Join(work, m.file)
 	orig, err := os.ReadFile(path)
@@ -95,22 +115,9 @@ func try(work string, m mutation) (verdict, detail string) {
 		return "invalid", ": " + err.Error()
 	}
 	lines := strings.Split(string(orig), "\n")
-	var hits []int
-	for i, l := range lines {
-		if strings.Contains(l, m.from) {
-			hits = append(hits, i)
-		}
-	}
-	var hit int
-	switch {
-	case m.nth == 0 && len(hits) == 1:
-		hit = hits[0]
-	case m.nth == 0:
-		return "invalid", fmt.Sprintf(": %q is on %d lines of %s (say which with nth:)", m.from, len(hits), m.file)
-	case m.nth <= len(hits):
-		hit = hits[m.nth-1]
-	default:
-		return "invalid", fmt.Sprintf(": %q is on %d lines of %s, not %d", m.from, len(hits), m.file, m.nth)
+	hit, problem := m.target(lines)
+	if problem != "" {
+		return "invalid", ": " + problem
 	}
 	lines[hit] = strings.Replace(lines[hit], m.from, m.to, 1)
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
