@@ -44,6 +44,6 @@ phase "run the suite"
 # The suite is a module of its own (e2e/go.mod), so the program's go.mod
 # carries nothing that only the tests need. Three scenarios at a time, not
 # GOMAXPROCS' two: they mostly wait on the delays they inject, and on 2
-# cores the whole suite took 302 s so against 347 s and 380 s (runs of
+# cores the whole suite took 302 s against 347 s and 380 s (runs of
 # 2026-12-03); a -parallel given to e2e.sh still wins.
 timed bash -c 'cd e2e && exec go test -tags e2e -count=1 -timeout 75m -parallel 3 -v . "$@"' e2e "$@"
