@@ -117,14 +117,19 @@ func TestEveryMakeTargetAPageNamesExists(t *testing.T) {
 	}
 }
 
-// settings are the keys Pulumi.yaml declares, each with its default.
-func settings(t *testing.T) []string {
+func pulumiYAML(t *testing.T) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, config, ok := strings.Cut(string(b), "\nconfig:\n")
+	return string(b)
+}
+
+// settings are the keys Pulumi.yaml declares, each with its default.
+func settings(t *testing.T) []string {
+	t.Helper()
+	_, config, ok := strings.Cut(pulumiYAML(t), "\nconfig:\n")
 	if !ok {
 		t.Fatal("Pulumi.yaml has no config section")
 	}
@@ -205,11 +210,8 @@ func TestTheLayoutTableCoversTheTree(t *testing.T) {
 // `pulumi new` asks for the template's settings: each must be one the
 // program declares, with the same default.
 func TestTheTemplateAsksForRealSettings(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(root, "Pulumi.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, tmpl, ok := strings.Cut(string(b), "\ntemplate:\n")
+	declared := pulumiYAML(t)
+	_, tmpl, ok := strings.Cut(declared, "\ntemplate:\n")
 	if !ok {
 		t.Fatal("Pulumi.yaml has no template section")
 	}
@@ -218,7 +220,6 @@ func TestTheTemplateAsksForRealSettings(t *testing.T) {
 	if len(asked) == 0 {
 		t.Fatal("the template asks for no setting")
 	}
-	declared := string(b)
 	for _, a := range asked {
 		if !slices.Contains(settings(t), a[1]) {
 			t.Errorf("the template asks for %q, which the program does not declare", a[1])

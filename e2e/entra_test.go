@@ -115,16 +115,8 @@ func TestEntraOnlyProdCluster(t *testing.T) {
 	if again := mustUp(t, st); !onlySame(again.changes) {
 		t.Errorf("second up changed %v\n%s", again.changes, tail(again.out, 3000))
 	}
-	// Prod's protected resources, lifted deliberately (README).
-	if err := unprotect(t, st); err != nil {
-		t.Fatal(err)
-	}
-	if r := destroy(t, st); r.err != nil {
-		t.Fatalf("destroy: %v\n%s", r.err, r.out)
-	}
-	if n := w.azureObjects(); len(n) != 0 {
-		t.Errorf("stand-in holds %v after destroy", n)
-	}
+	// Prod's protected resources, lifted deliberately (docs/long-lived-stacks.md).
+	destroyProtected(t, w, st)
 }
 
 // allowed checks that the cluster's authorization webhook allowed user the

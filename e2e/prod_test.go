@@ -170,13 +170,5 @@ func TestProdStackDirectModeAndSwitchingModes(t *testing.T) {
 	})
 
 	// The deliberate way, as docs/long-lived-stacks.md says.
-	if err := unprotect(t, st); err != nil {
-		t.Fatal(err)
-	}
-	if r := destroy(t, st); r.err != nil {
-		t.Fatalf("destroy: %v\n%s", r.err, r.out)
-	}
-	if n := w.azureObjects(); len(n) != 0 {
-		t.Errorf("stand-in holds %v after destroy", n)
-	}
+	destroyProtected(t, w, st)
 }

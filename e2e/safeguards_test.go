@@ -57,6 +57,21 @@ func cleanupStack(t *testing.T, st auto.Stack) {
 	})
 }
 
+// destroyProtected lifts a production stack's protection, deliberately,
+// destroys it, and wants the stand-in empty afterwards.
+func destroyProtected(t *testing.T, w *world, st auto.Stack) {
+	t.Helper()
+	if err := unprotect(t, st); err != nil {
+		t.Fatal(err)
+	}
+	if r := destroy(t, st); r.err != nil {
+		t.Fatalf("destroy: %v\n%s", r.err, r.out)
+	}
+	if n := w.azureObjects(); len(n) != 0 {
+		t.Errorf("stand-in holds %v after destroy", n)
+	}
+}
+
 // unprotect lifts a stack's protection on purpose, as docs/long-lived-stacks.md says
 // (`pulumi state unprotect --all`), with the stack handle's environment.
 func unprotect(t *testing.T, st auto.Stack) error {

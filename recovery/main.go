@@ -120,15 +120,7 @@ func (r *recoverer) run() error {
 		// CLI 3.274 marks the operations "importing" and its refresh then
 		// drops them, resources and all (docs/failures.md, "An interrupted up"): the
 		// state is edited as that flag means instead.
-		raw, err := r.exportRaw()
-		if err != nil {
-			return err
-		}
-		adopted, err := adopt(raw, ids)
-		if err != nil {
-			return err
-		}
-		if err := r.importState(adopted); err != nil {
+		if err := r.editState(func(export []byte) ([]byte, error) { return adopt(export, ids) }); err != nil {
 			return err
 		}
 	}
@@ -147,7 +139,7 @@ func (r *recoverer) run() error {
 		}
 	}
 	if len(sent) > 0 {
-		if err := r.restoreSent(sent); err != nil {
+		if err := r.editState(func(export []byte) ([]byte, error) { return sentInputs(export, sent) }); err != nil {
 			return err
 		}
 	}
@@ -174,18 +166,17 @@ func (r *recoverer) run() error {
 	return nil
 }
 
-// restoreSent imports the state with each adopted resource's inputs set
-// back to what its create sent (sentInputs).
-func (r *recoverer) restoreSent(sent map[string]map[string]any) error {
+// editState exports the stack's state, edits it and imports the result.
+func (r *recoverer) editState(edit func(export []byte) ([]byte, error)) error {
 	raw, err := r.exportRaw()
 	if err != nil {
 		return err
 	}
-	restored, err := sentInputs(raw, sent)
+	edited, err := edit(raw)
 	if err != nil {
 		return err
 	}
-	return r.importState(restored)
+	return r.importState(edited)
 }
 
 // importState replaces the stack's state with doc, through a file only

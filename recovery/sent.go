@@ -1,9 +1,6 @@
 package main
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "encoding/json"
 
 // secretSig marks a secret in a state export (Pulumi's
 // resource.SecretSig); a "plaintext" member is encrypted on import.
@@ -23,31 +20,25 @@ const secretSig = "1b47061264138c4ac30d75fd1eb44270"
 // the outputs Azure has now. azure-native v2 also keeps them in the
 // outputs, as the secret `__inputs` (checkpointObject), so that is set too.
 func sentInputs(export []byte, sent map[string]map[string]any) ([]byte, error) {
-	var doc map[string]any
-	if err := json.Unmarshal(export, &doc); err != nil {
-		return nil, fmt.Errorf("reading `pulumi stack export`: %w", err)
-	}
-	dep, _ := doc["deployment"].(map[string]any)
-	if dep == nil {
-		return nil, fmt.Errorf("`pulumi stack export` has no deployment")
-	}
-	resources, _ := dep["resources"].([]any)
-	for _, r := range resources {
-		res, _ := r.(map[string]any)
-		urn, _ := res["urn"].(string)
-		in, ok := sent[urn]
-		if !ok {
-			continue
-		}
-		res["inputs"] = in
-		outputs, _ := res["outputs"].(map[string]any)
-		if _, has := outputs["__inputs"]; has {
-			plain, err := json.Marshal(in)
-			if err != nil {
-				return nil, err
+	return editDeployment(export, func(dep map[string]any) error {
+		resources, _ := dep["resources"].([]any)
+		for _, r := range resources {
+			res, _ := r.(map[string]any)
+			urn, _ := res["urn"].(string)
+			in, ok := sent[urn]
+			if !ok {
+				continue
 			}
-			outputs["__inputs"] = map[string]any{"4dabf18193072939515e22adb298388d": secretSig, "plaintext": string(plain)}
+			res["inputs"] = in
+			outputs, _ := res["outputs"].(map[string]any)
+			if _, has := outputs["__inputs"]; has {
+				plain, err := json.Marshal(in)
+				if err != nil {
+					return err
+				}
+				outputs["__inputs"] = map[string]any{"4dabf18193072939515e22adb298388d": secretSig, "plaintext": string(plain)}
+			}
 		}
-	}
-	return json.MarshalIndent(doc, "", "  ")
+		return nil
+	})
 }
