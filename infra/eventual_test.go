@@ -99,8 +99,10 @@ func TestDeploymentAndLinkCarryTheirErrorHooks(t *testing.T) {
 			return err
 		}
 		_, err := NewServiceConnectorLink(ctx, "scdemo-connection", ServiceConnectorLinkArgs{
-			ClusterID: pulumi.String("/c"), TargetID: pulumi.String("/a"), IdentityClientID: pulumi.String("id"),
-			ConnectionName: "openaiconn", Namespace: "demo", ClientType: "none",
+			ClusterID:        pulumi.String(mocks.ARMID("rg1", "Microsoft.ContainerService/managedClusters", "aks1")),
+			TargetID:         pulumi.String(mocks.ARMID("rg1", "Microsoft.CognitiveServices/accounts", "oai1")),
+			IdentityClientID: pulumi.String("00000000-0000-0000-0000-0000000000c1"),
+			ConnectionName:   "openaiconn", Namespace: "demo", ClientType: "none",
 		})
 		return err
 	})

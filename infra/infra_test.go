@@ -123,10 +123,15 @@ func TestClusterEnablesWorkloadIdentityAndReturnsASecretKubeconfig(t *testing.T)
 	if pool["count"].NumberValue() != 3 || pool["vmSize"].StringValue() != "Standard_D4s_v5" || pool["mode"].StringValue() != "System" {
 		t.Errorf("pool %v", pool)
 	}
+	// The stand-in's auto-name: the logical name and 8 hex digits.
+	name := m.One(t.Fatalf, "azure-native:containerservice/v20240901:ManagedCluster").Outputs["name"].StringValue()
+	if !regexp.MustCompile(`^scdemo-aks[0-9a-f]{8}$`).MatchString(name) {
+		t.Errorf("cluster auto-named %q", name)
+	}
 	var listed bool
 	for _, c := range m.Calls() {
 		if c.Token == "azure-native:containerservice/v20240901:listManagedClusterUserCredentials" {
-			listed = c.Args["resourceName"].StringValue() == "scdemo-aksa1b2c3d4"
+			listed = c.Args["resourceName"].StringValue() == name
 		}
 	}
 	if !listed {

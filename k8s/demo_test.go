@@ -18,7 +18,9 @@ func runDemo(t *testing.T, m *mocks.Mocks) string {
 	t.Helper()
 	var logCommand string
 	err := mocks.Run(m, nil, func(ctx *pulumi.Context) error {
-		linker, err := nativetypes.NewLinker(ctx, "link", nativetypes.LinkerArgs{ResourceUri: pulumi.String("/c"), LinkerName: pulumi.String("conn")})
+		linker, err := nativetypes.NewLinker(ctx, "link", nativetypes.LinkerArgs{
+			ResourceUri: pulumi.String(mocks.ARMID("rg1", "Microsoft.ContainerService/managedClusters", "aks1")), LinkerName: pulumi.String("conn"),
+		})
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
 // Subscription and tenant the mock Azure reports.
@@ -42,6 +44,9 @@ type Mocks struct {
 	// RunningErr, when set, is how both reads fail (a throttled or
 	// forbidden ARM read).
 	RunningErr error
+	// Location is the azure-native provider's location, which Check
+	// gives a resource that sets none (none by default).
+	Location string
 
 	mu    sync.Mutex
 	regs  []Registration
@@ -56,74 +61,18 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	in := args.Inputs
 	out := in.Copy()
 	id := args.Name + "-id"
-	rg := str(in, "resourceGroupName")
-	arm := func(provider, name string) string {
-		return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/%s/%s", SubscriptionID, rg, provider, name)
-	}
-	// azure-native auto-names a resource from its logical name plus a
-	// random suffix when the name input is not set.
-	autoname := func(key string) string {
-		if n := str(in, key); n != "" {
-			return n
+	if args.Custom && strings.HasPrefix(args.TypeToken, "azure-native:") {
+		// azure-native's types answer from the stand-in's kind table:
+		// its Check (schema, name rules, static rules), auto-name and ARM
+		// id; what Check refuses fails the run, as it fails `pulumi up`.
+		md, err := standin.Model(args.TypeToken, args.Name, []byte(args.Name), in, m.Location)
+		if err != nil {
+			return "", nil, err
 		}
-		return args.Name + "a1b2c3d4"
-	}
-	switch args.TypeToken {
-	case "azure-native:resources:ResourceGroup":
-		name := autoname("resourceGroupName")
-		out["name"] = resource.NewProperty(name)
-		id = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s", SubscriptionID, name)
-	case "azure-native:containerservice:ManagedCluster", "azure-native:containerservice/v20240901:ManagedCluster":
-		name := autoname("resourceName")
-		out["name"] = resource.NewProperty(name)
-		id = arm("Microsoft.ContainerService/managedClusters", name)
-		out["oidcIssuerProfile"] = resource.NewProperty(resource.PropertyMap{
-			"enabled":   resource.NewProperty(true),
-			"issuerURL": resource.NewProperty("https://eastus2.oic.prod-aks.azure.com/" + TenantID + "/" + name + "/"),
-		})
-		out["identityProfile"] = resource.NewProperty(resource.PropertyMap{
-			"kubeletidentity": resource.NewProperty(resource.PropertyMap{
-				"clientId": resource.NewProperty(uuidFor("kubelet-client", name)),
-				"objectId": resource.NewProperty(uuidFor("kubelet-object", name)),
-			}),
-		})
-	case "azure-native:cognitiveservices:Account":
-		name := autoname("accountName")
-		out["name"] = resource.NewProperty(name)
-		id = arm("Microsoft.CognitiveServices/accounts", name)
-		props := resource.PropertyMap{}
-		if p, ok := in["properties"]; ok && p.IsObject() {
-			props = p.ObjectValue().Copy()
-		}
-		props["endpoint"] = resource.NewProperty("https://" + str(props, "customSubDomainName") + ".openai.azure.com/")
-		props["provisioningState"] = resource.NewProperty("Succeeded")
-		out["properties"] = resource.NewProperty(props)
-	case "azure-native:cognitiveservices:Deployment":
-		name := str(in, "deploymentName")
-		out["name"] = resource.NewProperty(name)
-		id = arm("Microsoft.CognitiveServices/accounts", str(in, "accountName")+"/deployments/"+name)
-	case "azure-native:containerregistry/v20230101preview:Registry", "azure-native:containerregistry:Registry":
-		name := autoname("registryName")
-		out["name"] = resource.NewProperty(name)
-		out["loginServer"] = resource.NewProperty(strings.ToLower(name) + ".azurecr.io")
-		id = arm("Microsoft.ContainerRegistry/registries", name)
-	case "azure-native:containerregistry:TaskRun":
-		name := autoname("taskRunName")
-		out["name"] = resource.NewProperty(name)
-		out["runResult"] = resource.NewProperty(m.runResult(in))
-		id = arm("Microsoft.ContainerRegistry/registries", str(in, "registryName")+"/taskRuns/"+name)
-	case "azure-native:managedidentity:UserAssignedIdentity":
-		name := autoname("resourceName")
-		out["name"] = resource.NewProperty(name)
-		out["clientId"] = resource.NewProperty(uuidFor("client", name))
-		out["principalId"] = resource.NewProperty(uuidFor("principal", name))
-		out["tenantId"] = resource.NewProperty(TenantID)
-		id = arm("Microsoft.ManagedIdentity/userAssignedIdentities", name)
-	case "azure-native:servicelinker:Linker":
-		name := str(in, "linkerName")
-		out["name"] = resource.NewProperty(name)
-		out["provisioningState"] = resource.NewProperty("Succeeded")
-		id = str(in, "resourceUri") + "/providers/Microsoft.ServiceLinker/linkers/" + name
+		id, out = md.ID, md.Inputs.Copy()
+		out["name"] = resource.NewProperty(md.Name)
+		out["type"] = resource.NewProperty(md.ARMType)
+		m.computed(md, out)
 	}
 
 	reg := Registration{
@@ -153,6 +102,9 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	m.calls = append(m.calls, Call{Token: args.Token, Provider: args.Provider, Args: args.Args})
 	m.mu.Unlock()
+	if err := standin.ModelInvoke(args.Token, args.Args); err != nil {
+		return nil, err
+	}
 	switch args.Token {
 	case "azure-native:authorization:getClientConfig":
 		return resource.PropertyMap{

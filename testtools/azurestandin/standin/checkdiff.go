@@ -2,7 +2,6 @@ package standin
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"slices"
 	"sort"
@@ -27,40 +26,17 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (resp *
 	if err != nil {
 		return nil, err
 	}
-	sch := schema.Resources[token]
 	p.mu.Lock()
 	loc := p.location
 	p.mu.Unlock()
-	if _, has := sch.Properties["location"]; has && getv(news, "location").IsNull() && loc != "" {
-		news["location"] = str(loc)
+	autoname, failures, err := checkInputs(k, schema.Resources[token], olds, news, logical, req.GetRandomSeed(), loc)
+	if err != nil {
+		return nil, err
 	}
-
-	nk := resource.PropertyKey(k.nameKey)
-	if v := news[nk]; v.IsNull() {
-		name := ""
-		if old := unwrap(olds[nk]); old.IsString() && old.StringValue() != "" {
-			name = old.StringValue()
-		} else if k.guidName {
-			name = newGUID()
-		} else if name, err = resource.NewUniqueName(req.GetRandomSeed(), logical, 8, 0, nil); err != nil {
+	if autoname != "" {
+		if err := p.Store.Update(func(s *State) error { s.Autonames[req.GetUrn()] = autoname; return nil }); err != nil {
 			return nil, err
 		}
-		news[nk] = str(name)
-		if err := p.Store.Update(func(s *State) error { s.Autonames[req.GetUrn()] = name; return nil }); err != nil {
-			return nil, err
-		}
-	}
-
-	failures := validate(sch, news, "")
-	if v := unwrap(news[nk]); v.IsString() {
-		if v.StringValue() == "" {
-			failures = append(failures, Failure{k.nameKey, fmt.Sprintf("'%s' must not be empty", k.nameKey)})
-		} else if k.namePattern != nil && !k.namePattern.MatchString(v.StringValue()) {
-			failures = append(failures, Failure{k.nameKey, fmt.Sprintf("'%s' is '%s' but must be %s", k.nameKey, v.StringValue(), k.nameRule)})
-		}
-	}
-	if k.check != nil {
-		failures = append(failures, k.check(p, news)...)
 	}
 	inputs, err := marshal(news, withUnknowns)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-func checkCluster(p *Provider, in resource.PropertyMap) []Failure {
+func checkCluster(in resource.PropertyMap) []Failure {
 	var fs []Failure
 	if v := getv(in, "dnsPrefix"); v.IsString() && !dnsPrefixPattern.MatchString(v.StringValue()) {
 		fs = append(fs, Failure{"dnsPrefix", fmt.Sprintf("'dnsPrefix' is '%s' but must be 1 to 54 letters, digits or '-', starting and ending with a letter or digit", v.StringValue())})

@@ -8,7 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-func checkFIC(p *Provider, in resource.PropertyMap) []Failure {
+func checkFIC(in resource.PropertyMap) []Failure {
 	var fs []Failure
 	if v := getv(in, "issuer"); v.IsString() {
 		if u, err := url.Parse(v.StringValue()); err != nil || u.Scheme != "https" || u.Host == "" {

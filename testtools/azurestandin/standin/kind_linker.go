@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-func checkLinker(p *Provider, in resource.PropertyMap) []Failure {
+func checkLinker(in resource.PropertyMap) []Failure {
 	var fs []Failure
 	if gets(in, "authInfo.authType") == "userAssignedIdentity" {
 		for _, k := range []string{"clientId", "subscriptionId"} {

@@ -8,7 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-func checkAccount(p *Provider, in resource.PropertyMap) []Failure {
+func checkAccount(in resource.PropertyMap) []Failure {
 	var fs []Failure
 	if v := getv(in, "properties.customSubDomainName"); v.IsString() && !subdomainPattern.MatchString(v.StringValue()) {
 		fs = append(fs, Failure{"properties.customSubDomainName", fmt.Sprintf("'properties.customSubDomainName' is '%s' but must be 2 to 64 letters, digits or '-', starting and ending with a letter or digit", v.StringValue())})
@@ -63,7 +63,7 @@ func applyAccount(c *op) error {
 	return nil
 }
 
-func checkDeployment(p *Provider, in resource.PropertyMap) []Failure {
+func checkDeployment(in resource.PropertyMap) []Failure {
 	var fs []Failure
 	for _, k := range []string{"properties.model.format", "properties.model.name"} {
 		if getv(in, k).IsNull() {

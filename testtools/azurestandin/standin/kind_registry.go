@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-func checkRegistry(p *Provider, in resource.PropertyMap) []Failure {
+func checkRegistry(in resource.PropertyMap) []Failure {
 	var fs []Failure
 	sku := getv(in, "sku.name")
 	if sku.IsString() && !slices.Contains([]string{"Classic", "Basic", "Standard", "Premium"}, sku.StringValue()) {

@@ -38,7 +38,7 @@ type kind struct {
 	// error when it does not ("" when only the resource group matters).
 	parent func(in resource.PropertyMap) (string, *ARMError)
 	// check adds static rules (Check failures) beyond the schema.
-	check func(p *Provider, in resource.PropertyMap) []Failure
+	check func(in resource.PropertyMap) []Failure
 	// apply enforces what ARM checks against existing resources and sets the
 	// computed outputs; c.out already holds the inputs that are outputs.
 	apply func(c *op) error
@@ -99,7 +99,7 @@ func init() {
 		replace:     []string{"resourceGroupName", "location"},
 		id:          func(in resource.PropertyMap) string { return rgID(gets(in, "resourceGroupName")) },
 		idKeys:      []string{"resourceGroupName"},
-		check: func(p *Provider, in resource.PropertyMap) []Failure {
+		check: func(in resource.PropertyMap) []Failure {
 			if getv(in, "location").IsNull() {
 				return []Failure{{"location", "missing required property 'location' (a resource group needs a region; set it or the provider's location)"}}
 			}
@@ -253,7 +253,7 @@ func init() {
 			return strings.TrimSuffix(gets(in, "scope"), "/") + "/providers/Microsoft.Authorization/roleAssignments/" + gets(in, "roleAssignmentName")
 		},
 		idKeys: []string{"scope", "roleAssignmentName"},
-		check: func(p *Provider, in resource.PropertyMap) []Failure {
+		check: func(in resource.PropertyMap) []Failure {
 			if s := gets(in, "scope"); s != "" && !strings.HasPrefix(s, "/") {
 				return []Failure{{"scope", fmt.Sprintf("'scope' is '%s' but must be an ARM id starting with '/'", s)}}
 			}
