@@ -3,7 +3,7 @@ STACK ?= dev
 # A local state backend (~/.pulumi) unless you point elsewhere.
 export PULUMI_BACKEND_URL ?= file://~
 
-.PHONY: deploy destroy recover test test-tools lint e2e mutate bench local-up local-down
+.PHONY: deploy destroy recover test test-tools schema lint e2e mutate bench local-up local-down
 
 deploy:
 	pulumi stack select --create $(STACK)
@@ -33,6 +33,12 @@ test:
 test-tools:
 	cd testtools && go vet ./... && go test ./...
 	cd e2e && go vet -tags e2e ./...
+
+# The stand-in's input schema, regenerated from the azure-native SDK modules
+# this go.mod pins (run it after bumping one); a test-tools test fails when
+# the checked-in file differs.
+schema:
+	cd testtools && go run ./azurestandin/genschema -out azurestandin/standin/schema.json
 
 # The GitHub Actions workflows, checked with actionlint built from its Go
 # module (pinned in testtools/actionlint/go.mod).
