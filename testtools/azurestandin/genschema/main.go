@@ -19,24 +19,16 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"aks-openai-workload-identity/testtools/azurestandin/standin"
 )
 
 const sdkPrefix = "github.com/pulumi/pulumi-azure-native-sdk/"
 
-// The tokens the program registers and invokes through an SDK module this
-// repository pins; those of providers it has no module for are in the overlay.
+// The resource tokens are the stand-in's kinds (standin.Tokens), so a new
+// kind gets its schema entry from `make schema`; a provider with no SDK
+// module here is copied in the overlay. The invokes are listed here.
 var (
-	resourceTokens = []string{
-		"azure-native:authorization:RoleAssignment",
-		"azure-native:containerregistry:Registry",
-		"azure-native:containerregistry/v20230101preview:Registry",
-		"azure-native:containerregistry:TaskRun",
-		"azure-native:containerservice:ManagedCluster",
-		"azure-native:containerservice/v20240901:ManagedCluster",
-		"azure-native:managedidentity:FederatedIdentityCredential",
-		"azure-native:managedidentity:UserAssignedIdentity",
-		"azure-native:resources:ResourceGroup",
-	}
 	functionTokens = []string{
 		"azure-native:authorization:getClientConfig",
 		"azure-native:authorization:getClientToken",
@@ -99,7 +91,10 @@ func generate(gomod, overlayPath string) ([]byte, error) {
 		used[modPath+" "+versions[modPath]] = true
 		return build(p, prefix, sub)
 	}
-	for _, tok := range resourceTokens {
+	for _, tok := range standin.Tokens() {
+		if _, copied := ov.Copied.Resources[tok]; copied {
+			continue
+		}
 		if err := add(tok, func(p *goPkg, prefix, sub string) error { return b.resource(tok, p, prefix, sub) }); err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package standin
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -44,6 +45,17 @@ func checkInputs(k *kind, sch *ObjectSchema, olds, news resource.PropertyMap, lo
 		failures = append(failures, k.check(news)...)
 	}
 	return autoname, failures, nil
+}
+
+// Tokens lists every resource token the stand-in has a kind for, sorted:
+// the types its schema.json must describe.
+func Tokens() []string {
+	out := make([]string, 0, len(kinds))
+	for t := range kinds {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Modeled is a resource as the stand-in's Check leaves it, with what ARM
