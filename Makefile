@@ -22,8 +22,8 @@ recover:
 # What checks the program: its unit tests (the Pulumi mocks), the demo
 # app's, and the docs' (docs/). The test tools' own tests run with `make e2e`.
 # Unit tests need no optimised code, and the SDKs' generated packages (most
-# of a cold build) compile about twice as fast without it: docs/e2e.md,
-# "make test's figures".
+# of a cold build) compile about twice as fast without it: CONTRIBUTING.md,
+# "How long the checks take".
 NOOPT := -gcflags='all=-N -l'
 test:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
