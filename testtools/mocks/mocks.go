@@ -26,6 +26,10 @@ const (
 	ImageDigest    = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 )
 
+// noProviderLocation: the program sets locations itself and configures no
+// provider location, so Check has none to fill in.
+const noProviderLocation = ""
+
 // Mocks records registrations and answers like the real providers.
 type Mocks struct {
 	// RunStatus is the ACR run's status (default Succeeded).
@@ -44,9 +48,6 @@ type Mocks struct {
 	// RunningErr, when set, is how both reads fail (a throttled or
 	// forbidden ARM read).
 	RunningErr error
-	// Location is the azure-native provider's location, which Check
-	// gives a resource that sets none (none by default).
-	Location string
 
 	mu    sync.Mutex
 	regs  []Registration
@@ -65,7 +66,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		// azure-native's types answer from the stand-in's kind table:
 		// its Check (schema, name rules, static rules), auto-name and ARM
 		// id; what Check refuses fails the run, as it fails `pulumi up`.
-		md, err := standin.Model(args.TypeToken, args.Name, []byte(args.Name), in, m.Location)
+		md, err := standin.Model(args.TypeToken, args.Name, []byte(args.Name), in, noProviderLocation)
 		if err != nil {
 			return "", nil, err
 		}
