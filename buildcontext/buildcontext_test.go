@@ -1,41 +1,19 @@
 package buildcontext
 
 import (
-	"os"
 	"strings"
 	"testing"
-	"testing/fstest"
-)
 
-// writeDir writes files (slash paths) into a new folder.
-func writeDir(t *testing.T, files map[string]string) string {
-	t.Helper()
-	fsys := fstest.MapFS{}
-	for name, body := range files {
-		fsys[name] = &fstest.MapFile{Data: []byte(body), Mode: 0o644}
-	}
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, fsys); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+	"aks-openai-workload-identity/buildcontext/contexttest"
+)
 
 // fitsAll is a builder without a size limit.
 func fitsAll([]byte) error { return nil }
 
-var app = map[string]string{
-	"Dockerfile":  "# syntax\nFROM --platform=linux/amd64 mcr.microsoft.com/oss/go/microsoft/golang:1.26 AS build\nFROM scratch\n",
-	"main.go":     "package main\nfunc main() {}\n",
-	"go.mod":      "module demo\n",
-	"run_test.go": "package main\n",
-	".env":        "SECRET=1\n",
-}
-
 func TestBuildContextChangesOnlyWithTheImagesSource(t *testing.T) {
 	pack := func(files map[string]string) *Packed {
 		t.Helper()
-		bc, err := Pack(writeDir(t, files), fitsAll)
+		bc, err := Pack(contexttest.WriteDir(t, files), fitsAll)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,17 +21,17 @@ func TestBuildContextChangesOnlyWithTheImagesSource(t *testing.T) {
 	}
 	with := func(k, v string) map[string]string {
 		c := map[string]string{}
-		for a, b := range app {
+		for a, b := range contexttest.App {
 			c[a] = b
 		}
 		c[k] = v
 		return c
 	}
-	base := pack(app)
+	base := pack(contexttest.App)
 	if strings.Join(base.Files, ",") != "Dockerfile,go.mod,main.go" {
 		t.Errorf("packed %v", base.Files)
 	}
-	if pack(app).Hash != base.Hash {
+	if pack(contexttest.App).Hash != base.Hash {
 		t.Error("same source, different hash")
 	}
 	if pack(with("run_test.go", "package main // changed\n")).Hash != base.Hash {
@@ -65,7 +43,7 @@ func TestBuildContextChangesOnlyWithTheImagesSource(t *testing.T) {
 	if img, err := base.BaseImage(); err != nil || img != "mcr.microsoft.com/oss/go/microsoft/golang:1.26" {
 		t.Errorf("base image %q %v", img, err)
 	}
-	if _, err := Pack(writeDir(t, map[string]string{"main.go": "package main\n"}), fitsAll); err == nil || !strings.Contains(err.Error(), "no Dockerfile") {
+	if _, err := Pack(contexttest.WriteDir(t, map[string]string{"main.go": "package main\n"}), fitsAll); err == nil || !strings.Contains(err.Error(), "no Dockerfile") {
 		t.Errorf("no Dockerfile: %v", err)
 	}
 }
@@ -80,7 +58,7 @@ func TestBuildContextHonoursDockerignore(t *testing.T) {
 		"README.md":     "docs",
 		"sub/x.go":      "package sub\n",
 	}
-	bc, err := Pack(writeDir(t, files), fitsAll)
+	bc, err := Pack(contexttest.WriteDir(t, files), fitsAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +80,7 @@ func TestBuildContextMatchesDockersDoubleStar(t *testing.T) {
 		"internal/x/x.go":     "package x\n",
 		"internal/x/notes.md": "notes",
 	}
-	bc, err := Pack(writeDir(t, files), fitsAll)
+	bc, err := Pack(contexttest.WriteDir(t, files), fitsAll)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +91,7 @@ func TestBuildContextMatchesDockersDoubleStar(t *testing.T) {
 
 func TestBuildContextRefusesABadDockerignorePattern(t *testing.T) {
 	files := map[string]string{"Dockerfile": "FROM scratch\n", ".dockerignore": "[\n", "main.go": "package main\n"}
-	if _, err := Pack(writeDir(t, files), fitsAll); err == nil || !strings.Contains(err.Error(), ".dockerignore") {
+	if _, err := Pack(contexttest.WriteDir(t, files), fitsAll); err == nil || !strings.Contains(err.Error(), ".dockerignore") {
 		t.Errorf("bad pattern: %v", err)
 	}
 }

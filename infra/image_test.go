@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,37 +14,15 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 
 	"aks-openai-workload-identity/buildcontext"
+	"aks-openai-workload-identity/buildcontext/contexttest"
 	"aks-openai-workload-identity/testtools/mocks"
 )
-
-func writeApp(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
-var app = map[string]string{
-	"Dockerfile":  "# syntax\nFROM --platform=linux/amd64 mcr.microsoft.com/oss/go/microsoft/golang:1.26 AS build\nFROM scratch\n",
-	"main.go":     "package main\nfunc main() {}\n",
-	"go.mod":      "module demo\n",
-	"run_test.go": "package main\n",
-	".env":        "SECRET=1\n",
-}
 
 // buildImage packs the test app and builds it in a registry under m; it
 // returns the packed context and the image reference or its error.
 func buildImage(t *testing.T, m *mocks.Mocks) (*buildcontext.Packed, string, error) {
 	t.Helper()
-	bc, err := buildcontext.Pack(writeApp(t, app), CheckInlineSize)
+	bc, err := buildcontext.Pack(contexttest.WriteDir(t, contexttest.App), CheckInlineSize)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +103,7 @@ func TestTheNextUpAfterAFailedRunBuildsAgain(t *testing.T) {
 			m := &mocks.Mocks{}
 			hash := ""
 			if c.lastStatus != "" {
-				bc, err := buildcontext.Pack(writeApp(t, app), CheckInlineSize)
+				bc, err := buildcontext.Pack(contexttest.WriteDir(t, contexttest.App), CheckInlineSize)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -205,7 +181,7 @@ func TestOversizedSourceIsRefusedBeforeAnythingIsCreated(t *testing.T) {
 		big[i] = byte(i*7919%251) ^ byte(i>>8)
 	}
 	files := map[string]string{"Dockerfile": "FROM scratch\n", "blob.bin": string(big)}
-	_, err := buildcontext.Pack(writeApp(t, files), CheckInlineSize)
+	_, err := buildcontext.Pack(contexttest.WriteDir(t, files), CheckInlineSize)
 	for _, want := range []string{"packed source is 171964 bytes (167 KiB) in base64; an inline ACR build carries at most 98304 bytes (96 KiB)", ".dockerignore"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("got %v, want %q", err, want)

@@ -26,10 +26,6 @@ const (
 	ImageDigest    = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 )
 
-// noProviderLocation: the program sets locations itself and configures no
-// provider location, so Check has none to fill in.
-const noProviderLocation = ""
-
 // Mocks records registrations and answers like the real providers.
 type Mocks struct {
 	// RunStatus is the ACR run's status (default Succeeded).
@@ -66,7 +62,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		// azure-native's types answer from the stand-in's kind table:
 		// its Check (schema, name rules, static rules), auto-name and ARM
 		// id; what Check refuses fails the run, as it fails `pulumi up`.
-		md, err := standin.Model(args.TypeToken, args.Name, []byte(args.Name), in, noProviderLocation)
+		md, err := standin.Model(args.TypeToken, args.Name, []byte(args.Name), in)
 		if err != nil {
 			return "", nil, err
 		}

@@ -66,6 +66,10 @@ func (f *fixture) advance(d time.Duration) {
 	f.mu.Unlock()
 }
 
+// fixtureStart is the fixture's clock at the start: a fixed day, so no test
+// reads today's date (the catalog's dates follow the stand-in's calendar).
+var fixtureStart = time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+
 func newFixture(t *testing.T, rbacDelay time.Duration) *fixture {
 	t.Helper()
 	return newFixtureDelays(t, rbacDelay, 0)
@@ -78,7 +82,7 @@ func newFixtureDelays(t *testing.T, rbacDelay, ficDelay time.Duration) *fixture 
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, key: key, now: time.Now(), clientIDs: map[string]string{}, subdomain: "scdemo-oai-1234abcd"}
+	f := &fixture{t: t, key: key, now: fixtureStart, clientIDs: map[string]string{}, subdomain: "scdemo-oai-1234abcd"}
 	jwks := func(context.Context) ([]byte, error) {
 		return json.Marshal(map[string]any{"keys": []any{map[string]any{
 			"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig",

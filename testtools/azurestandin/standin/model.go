@@ -91,15 +91,15 @@ func ModelInvoke(token string, args resource.PropertyMap) error {
 // input, a misspelt property, a closed enum's wrong value, a broken name
 // rule, a kind's static rule. What needs Azure's state (parents, quotas,
 // the catalog, Service Connector) stays with the stand-in. seed makes the
-// auto-name repeatable, as the engine's random seed does; loc is the
-// provider's location.
-func Model(token, logical string, seed []byte, in resource.PropertyMap, loc string) (Modeled, error) {
+// auto-name repeatable, as the engine's random seed does. The provider has
+// no location to fill in: the program sets each resource's own.
+func Model(token, logical string, seed []byte, in resource.PropertyMap) (Modeled, error) {
 	k, err := kindOf(token)
 	if err != nil {
 		return Modeled{}, err
 	}
 	news := in.Copy()
-	_, failures, err := checkInputs(k, schema.Resources[token], nil, news, logical, seed, loc)
+	_, failures, err := checkInputs(k, schema.Resources[token], nil, news, logical, seed, "")
 	if err != nil {
 		return Modeled{}, err
 	}
